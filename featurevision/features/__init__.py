@@ -1,0 +1,63 @@
+"""Feature extractors: scikit-learn transformers from images to fixed-width float32 rows.
+
+``REGISTRY`` maps a short name to a factory (a class, or a preset of one) that builds an
+unfitted extractor; :func:`make_features` joins several by name into a FeatureUnion.
+"""
+
+from __future__ import annotations
+
+from sklearn.pipeline import FeatureUnion
+
+from ._base import BaseImageFeatures
+from .tiny import TinyImage
+
+__all__ = ["REGISTRY", "BaseImageFeatures", "TinyImage", "make_features"]
+
+REGISTRY = {
+    "tiny": TinyImage,
+}
+
+
+def _build(name, common):
+    if name not in REGISTRY:
+        raise ValueError(f"unknown feature extractor {name!r}; available: {sorted(REGISTRY)}")
+    extractor = REGISTRY[name]()
+    accepted = extractor.get_params(deep=False)
+    return extractor.set_params(**{k: v for k, v in common.items() if k in accepted})
+
+
+def make_features(spec, **common):
+    """Build extractors by registry name; ``"a+b"`` joins them in a FeatureUnion.
+
+    Parameters
+    ----------
+    spec : str
+        Registry names joined by ``+``, e.g. ``"hog+lbp"``.
+    **common
+        Parameters given to every extractor that accepts them (``n_jobs``,
+        ``image_shape``, ``memory`` ...); the others are ignored for that extractor.
+
+    Returns
+    -------
+    estimator
+        The extractor itself for one name, else a FeatureUnion whose steps are
+        named after the registry names.
+
+    Examples
+    --------
+    >>> make_features("tiny", size=8)
+    TinyImage(size=8)
+    >>> type(make_features("tiny+tiny")).__name__
+    'FeatureUnion'
+    """
+    names = [name.strip() for name in spec.split("+") if name.strip()]
+    if not names:
+        raise ValueError(f"no extractor named in {spec!r}; available: {sorted(REGISTRY)}")
+    extractors = [(name, _build(name, common)) for name in names]
+    if len(extractors) == 1:
+        return extractors[0][1]
+    steps, seen = [], {}
+    for name, extractor in extractors:
+        seen[name] = seen.get(name, 0) + 1
+        steps.append((name if seen[name] == 1 else f"{name}{seen[name]}", extractor))
+    return FeatureUnion(steps)
