@@ -9,8 +9,8 @@ import numpy as np
 
 __all__ = ["as_size", "resize_image", "resize_stack"]
 
-# cv2.resize takes at most this many channels in one call (CV_CN_MAX).
-_MAX_CHANNELS = 512
+# OpenCV 5's INTER_AREA takes at most 4 channels in one call.
+_MAX_CHANNELS = 4
 
 
 def as_size(size, name="size"):
@@ -55,8 +55,8 @@ def resize_image(image, size):
 def resize_stack(stack, size):
     """Resize an ``(n, h, w[, c])`` stack to ``(n, size[0], size[1][, c])``.
 
-    The images travel as channels of one OpenCV call (512 at a time), so a stack of
-    small images costs a few calls, not one per image.
+    The images travel as channels of an OpenCV call, four at a time, which quarters
+    the per-call overhead that dominates for small images.
 
     Examples
     --------
