@@ -34,3 +34,25 @@ def print_table(rows, columns, title=None):
     print("  ".join("-" * w for w in widths))
     for r in cells:
         print("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+
+
+class Case:
+    """One benchmark row: our extractor beside the scikit-image way and the OpenCV floor.
+
+    Parameters
+    ----------
+    name : str
+        Row label.
+    make : callable
+        ``make() -> extractor`` (unfitted; fit on the images before timing).
+    reference : callable, optional
+        ``reference(image) -> anything``: the scikit-image way of computing the same
+        thing for one image (gray uint8, or RGB uint8 when ``color``).
+    floor : callable, optional
+        ``floor(image) -> anything``: the raw OpenCV kernel(s) alone, for one image.
+    color : bool
+        Feed RGB images instead of gray.
+    """
+
+    def __init__(self, name, make, reference=None, floor=None, color=False):
+        self.name, self.make, self.reference, self.floor, self.color = name, make, reference, floor, color
