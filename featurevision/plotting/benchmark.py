@@ -40,8 +40,11 @@ def plot_learning_curves(result, ax=None):
         points = [(n, acc) for n, acc in curve if math.isfinite(acc)]
         if points:
             ax.plot(*zip(*points), marker="o", label=name)
-    if any(len(curve) > 1 for curve in result.learning_curves.values()):
+    sizes = sorted({n for curve in result.learning_curves.values() for n, _ in curve})
+    if len(sizes) > 1:
         ax.set_xscale("log")
+        ax.minorticks_off()
+        ax.set_xticks(sizes, [str(n) for n in sizes])
     ax.set_xlabel("training images")
     ax.set_ylabel("test accuracy")
     ax.set_title(f"Learning curves: {result.info.get('dataset', '')}")
