@@ -101,7 +101,8 @@ class BenchmarkResult:
         Rows keyed by column name: ``method``, ``status`` ("ok", "failed",
         "unavailable"), ``test_accuracy``, ``test_accuracy_std`` (across folds, else None),
         ``test_macro_f1``, ``val_accuracy``, ``fit_s`` (training the final model, the
-        extractor's own fit included), ``extract_ms_per_image``, ``predict_images_per_s``
+        extractor's own fit included; extracting the training images is not, see
+        ``extract_ms_per_image``), ``extract_ms_per_image``, ``predict_images_per_s``
         (extraction included), ``n_features``, ``model_bytes`` (the pickled fitted model),
         ``roc_auc``, ``mAP``, ``params`` (tuned values), ``kind``, ``error``, then one
         ``acc@<size>`` per training-set size.

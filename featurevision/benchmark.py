@@ -125,12 +125,22 @@ def _extract(method, images, y, folds, n_jobs):
 
 def _aligned_scores(model, X, classes):
     """Scores with one column per class of the whole dataset (a model may have seen fewer)."""
+    if getattr(model, "classes_", None) is None:
+        return None
     scores = class_scores(model, X)
     if scores is None:
         return None
     aligned = np.zeros((scores.shape[0], len(classes)))
     aligned[:, np.searchsorted(classes, model.classes_)] = scores
     return aligned
+
+
+def _pickled_size(model):
+    """Bytes of the pickled fitted model; None for a model that cannot be pickled."""
+    try:
+        return len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a user's estimator holding a lambda or a handle: no size, no failure
+        return None
 
 
 def _fit_classifier(method, X, y, train, val, tune, random_state):
@@ -198,7 +208,7 @@ def _run_fold(method, data, fold, features, sizes, tune, random_state):
                 fit_time=fit_time, predict_time=predict_time,
                 extract_ms=1000 * per_image if method.kind == "features" else None,
                 val_accuracy=val_accuracy, curve=curve, params=params, n_features=n_features,
-                model_bytes=len(pickle.dumps(fitted)))
+                model_bytes=_pickled_size(fitted))
 
 
 def _summarise(method, runs, data, sizes):
@@ -223,7 +233,8 @@ def _summarise(method, runs, data, sizes):
         else float(np.mean([r["extract_ms"] for r in runs])),
         "predict_images_per_s": report.images_per_s,
         "n_features": runs[0]["n_features"],
-        "model_bytes": int(np.mean([r["model_bytes"] for r in runs])),
+        "model_bytes": None if runs[0]["model_bytes"] is None
+        else int(np.mean([r["model_bytes"] for r in runs])),
         "roc_auc": report.roc_auc_macro, "mAP": report.mean_average_precision,
         # Tuned values per fold, distinct ones only: "C=10" or "C=10 | C=100".
         "params": " | ".join(dict.fromkeys(", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
