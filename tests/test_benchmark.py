@@ -118,3 +118,37 @@ def test_cnn_is_reported_unavailable_when_it_cannot_be_imported(digits, monkeypa
     result = compare((digits.images[:200], digits.target[:200]), methods=["cnn", "tiny:knn"])
     assert result.table[0]["status"] == "unavailable" and "pip install" in result.table[0]["error"]
     assert result.table[1]["status"] == "ok"
+
+
+class _FakeCNN(ClassifierMixin, BaseEstimator):
+    """Stands in for CNNClassifier's API (images in, predict_proba, epochs, random_state)."""
+
+    def __init__(self, epochs=10, random_state=None):
+        self.epochs = epochs
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        self.model_ = LogisticRegression(max_iter=self.epochs).fit(np.reshape(X, (len(X), -1)) / 255, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(np.reshape(X, (len(X), -1)) / 255)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(1)]
+
+
+def test_the_cnn_runs_on_images_with_its_params_and_gets_its_own_confusion_plot(digits, monkeypatch, tmp_path):
+    import types
+
+    monkeypatch.setitem(sys.modules, "featurevision.models.cnn", types.SimpleNamespace(CNNClassifier=_FakeCNN))
+    result = compare((digits.images[:300], digits.target[:300]), methods=["cnn", "tiny(size=8):knn"],
+                     cnn_params={"epochs": 200}, random_state=3, train_sizes=(0.5, 1.0))
+    row = result.table[0]
+    assert row["kind"] == "cnn" and row["status"] == "ok" and row["test_accuracy"] > 0.85
+    assert row["n_features"] is None and row["extract_ms_per_image"] is None and not np.isnan(row["acc@50%"])
+    assert result.reports["cnn"].y_score is not None
+    assert "confusion_cnn.png" in [p.name for p in result.save(tmp_path)]
