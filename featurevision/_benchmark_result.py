@@ -290,7 +290,8 @@ class BenchmarkResult:
             if name is not None:
                 figures[filename] = self.reports[name].plot()
         for filename, figure in figures.items():
-            figure.savefig(out / filename, dpi=110, bbox_inches="tight")
+            figure.tight_layout()
+            figure.savefig(out / filename, dpi=100)
             plt.close(figure)
             written.append(out / filename)
         return written
