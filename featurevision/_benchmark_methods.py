@@ -83,7 +83,7 @@ def make_cnn(params=None, random_state=None):
 
         cnn = CNNClassifier()
     except ImportError as exc:
-        raise ImportError(f"the CNN needs PyTorch ({exc}); {_TORCH_HINT}") from None
+        raise ImportError(f"CNNClassifier cannot be imported ({exc}); it needs PyTorch: {_TORCH_HINT}") from None
     params = dict(params or {})
     accepted = cnn.get_params(deep=False)
     if "epochs" in params and "epochs" not in accepted and "max_epochs" in accepted:
