@@ -4,4 +4,13 @@ One submodule per family of features; every public function takes an optional ``
 (or ``fig``) and returns what it drew on, so figures compose in notebooks.
 """
 
-__all__ = []
+from .benchmark import plot_accuracy_vs_time, plot_learning_curves
+from .evaluation import plot_confusion_matrix, plot_evaluation, plot_roc_curves
+
+__all__ = [
+    "plot_accuracy_vs_time",
+    "plot_confusion_matrix",
+    "plot_evaluation",
+    "plot_learning_curves",
+    "plot_roc_curves",
+]
