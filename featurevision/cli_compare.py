@@ -12,7 +12,7 @@ import sys
 
 from ._benchmark_methods import _split_top, available_methods
 
-__all__ = ["DEFAULT_METHODS", "QUICK_METHODS", "add_parser", "main", "run"]
+__all__ = ["DEFAULT_METHODS", "QUICK_METHODS", "add_parser", "run"]
 
 #: The default comparison, by registry name: the guide's CNN, SVM, random forest and KNN
 #: over the project's extractors. Methods whose extractors are not registered (or "cnn"
@@ -138,22 +138,3 @@ def run(args):
     written = result.save(args.out)
     print(f"wrote {len(written)} files to {args.out}: {', '.join(p.name for p in written)}")
     return 0 if any(row["status"] == "ok" for row in result.table) else 1
-
-
-def main(argv=None):
-    """Entry point for ``python -m featurevision.cli_compare`` (the same as ``featurevision compare``).
-
-    Examples
-    --------
-    >>> import contextlib, io
-    >>> with contextlib.redirect_stderr(io.StringIO()):
-    ...     main(["--dataset", "/no/such.npz"])
-    2
-    """
-    parser = argparse.ArgumentParser(prog="featurevision")
-    add_parser(parser.add_subparsers(dest="command"))
-    return run(parser.parse_args(["compare", *(sys.argv[1:] if argv is None else argv)]))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,19 +3,20 @@ import argparse
 import pandas as pd
 import pytest
 
-from featurevision.cli_compare import DEFAULT_METHODS, _method_list, add_parser, main, run
+from featurevision.cli import main as cli_main
+from featurevision.cli_compare import DEFAULT_METHODS, _method_list, add_parser, run
 
 
 def test_a_missing_dataset_path_exits_non_zero_with_a_clear_message(tmp_path, capsys):
     missing = tmp_path / "no_such_folder"
-    assert main(["--dataset", str(missing), "--out", str(tmp_path / "out")]) == 2
+    assert cli_main(["compare", "--dataset", str(missing), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "cannot load dataset" in err and str(missing) in err and "neither a bundled dataset" in err
     assert not (tmp_path / "out").exists()
 
 
 def test_compare_runs_prints_the_table_and_writes_the_files(tmp_path, capsys):
-    code = main(["--dataset", "digits", "--methods", "tiny(size=8):knn,nope:svm", "--train-sizes", "0.5,1.0",
+    code = cli_main(["compare", "--dataset", "digits", "--methods", "tiny(size=8):knn,nope:svm", "--train-sizes", "0.5,1.0",
                  "--out", str(tmp_path), "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0
@@ -25,7 +26,7 @@ def test_compare_runs_prints_the_table_and_writes_the_files(tmp_path, capsys):
 
 
 def test_all_methods_failing_exits_one(tmp_path, capsys):
-    assert main(["--methods", "nope:svm", "--out", str(tmp_path), "--no-progress"]) == 1
+    assert cli_main(["compare", "--methods", "nope:svm", "--out", str(tmp_path), "--no-progress"]) == 1
 
 
 def test_the_subcommand_plugs_into_a_parent_parser():
