@@ -1,0 +1,365 @@
+"""The per-image measures behind the Tamura features, vectorised over pixels.
+
+Tamura, Mori & Yamawaki (1978), "Textural features corresponding to visual
+perception", IEEE Trans. SMC 8(6). Every function takes a 2-D uint8 gray image (gray
+levels 0–255, as in the paper) and loops at most over window sizes, direction bins or
+peaks, never over pixels. The rules the paper leaves open are fixed here and
+documented in :class:`~featurevision.features.Tamura`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "DirectionHistogram",
+    "MIN_SIDE",
+    "coarseness",
+    "coarseness_levels",
+    "contrast",
+    "direction_codes",
+    "direction_peaks",
+    "directionality",
+    "effective_kmax",
+    "line_likeness",
+    "working_canvas",
+]
+
+#: Images with a side shorter than this are mirrored out to it (see ``working_canvas``).
+MIN_SIDE = 8
+
+#: ``r`` of F_dir: 12/π² makes a flat histogram (one peak, offsets spread over ±π/2,
+#: mean square (π/2)²/3) score about 0, and a single sharp direction exactly 1.
+DIRECTIONALITY_R = 12.0 / np.pi**2
+
+
+def working_canvas(gray):
+    """Mirror an image with a side under ``MIN_SIDE`` out to ``MIN_SIDE`` (symmetric padding).
+
+    Mirroring keeps the pixel scale (resizing would inflate coarseness); a 1×1 image
+    becomes a constant 8×8 one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> working_canvas(np.zeros((1, 17), np.uint8)).shape
+    (8, 17)
+    """
+    pad_h, pad_w = max(0, MIN_SIDE - gray.shape[0]), max(0, MIN_SIDE - gray.shape[1])
+    if not (pad_h or pad_w):
+        return gray
+    return np.pad(gray, ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)),
+                  mode="symmetric")
+
+
+def effective_kmax(shape, kmax):
+    """The largest window exponent used for an image of ``shape``: ``2^(k+2) ≤ min side``.
+
+    Capping keeps at least half of each side inside the border of ``2^k`` that
+    coarseness leaves out (an image of 160 keeps k = 5, one of 28 keeps k = 2).
+
+    Examples
+    --------
+    >>> effective_kmax((160, 160), 5), effective_kmax((28, 28), 5), effective_kmax((8, 9), 5)
+    (5, 2, 1)
+    """
+    return max(0, min(int(kmax), int(min(shape)).bit_length() - 1 - 2))
+
+
+def coarseness_levels(gray, kmax):
+    """Best window exponent k per pixel (S_best = 2^k), over the region away from the border.
+
+    For each k, the mean of the ``2^k`` pixels just right of x (columns x … x+2^k−1)
+    is compared with the mean of the ``2^k`` just left (x−2^k … x−1), both over rows
+    y−⌊2^k/2⌋ … +2^k−1: ``E_k,h = |A_k(x + 2^(k−1), y) − A_k(x − 2^(k−1), y)|``;
+    ``E_k,v`` likewise with rows and columns swapped. S_best takes the k of the
+    largest E in either direction, the larger k on a tie. A pixel where every E is 0
+    (a flat patch, or a centre of symmetry such as the middle of a checkerboard
+    square) has no best size: −1. Window sums come from one integral image in exact
+    integer arithmetic, so ties are true ties.
+
+    Parameters
+    ----------
+    gray : ndarray of shape (h, w), uint8
+    kmax : int
+        Largest exponent asked for; capped by :func:`effective_kmax`.
+
+    Returns
+    -------
+    levels : ndarray of shape (h − 2B + 1, w − 2B + 1), int8
+        k per pixel of the region ``B ≤ y ≤ h − B``, ``B ≤ x ≤ w − B``; −1 where no
+        window sees a difference.
+    border : int
+        ``B = 2^K`` with K the capped kmax.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> levels, border = coarseness_levels(np.zeros((16, 16), np.uint8), 5)
+    >>> levels.shape, border, int(levels.max())
+    ((1, 1), 8, -1)
+    """
+    top_k = effective_kmax(gray.shape, kmax)
+    border = 1 << top_k
+    n_rows, n_cols = gray.shape[0] - 2 * border + 1, gray.shape[1] - 2 * border + 1
+    # int32 sums are exact below 2^31 / 255 pixels; larger images fall back to float64.
+    depth = cv2.CV_32S if gray.size < 1 << 23 else cv2.CV_64F
+    integral = cv2.integral(np.ascontiguousarray(gray), sdepth=depth)
+    levels = np.full((n_rows, n_cols), -1, np.int8)
+    best = np.zeros((n_rows, n_cols), np.float32)
+    for k in range(top_k + 1):
+        size = 1 << k
+        # sums[r, c]: the size×size window whose top-left corner is (r, c).
+        sums = (integral[size:, size:] - integral[:-size, size:]
+                - integral[size:, :-size] + integral[:-size, :-size])
+        lead = border - size // 2  # first row (column) of a window "centred" on the pixel
+        rows, cols = slice(lead, lead + n_rows), slice(lead, lead + n_cols)
+        at_rows, at_cols = slice(border, border + n_rows), slice(border, border + n_cols)
+        before_rows = slice(border - size, border - size + n_rows)
+        before_cols = slice(border - size, border - size + n_cols)
+        horizontal = np.abs(sums[rows, at_cols] - sums[rows, before_cols])
+        vertical = np.abs(sums[at_rows, cols] - sums[before_rows, cols])
+        # A difference of sums over a power of two is exact in float32 (< 2^24).
+        energy = np.maximum(horizontal, vertical).astype(np.float32) * np.float32(1.0 / (size * size))
+        wins = (energy >= best) & (energy > 0)  # ">=": the larger window takes a tie
+        levels[wins] = k
+        np.maximum(best, energy, out=best)
+    return levels, border
+
+
+def coarseness(levels, border, kmax):
+    """F_crs = mean of S_best = 2^k over the pixels that have a best size, and their histogram.
+
+    Without any such pixel (a blank image) the whole image is one flat window:
+    F_crs = 2^K with K the largest exponent used, and the histogram puts all its mass
+    there.
+
+    Parameters
+    ----------
+    levels, border
+        From :func:`coarseness_levels` (level −1: no best size; border 2^K).
+    kmax : int
+        Histogram bins 0 … kmax.
+
+    Returns
+    -------
+    value : float
+    shares : ndarray of shape (kmax + 1,)
+        Fraction of the counted pixels whose best size is 2^k.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value, shares = coarseness(np.array([[1, 3], [-1, 3]]), 8, 3)
+    >>> value, shares.round(2).tolist()
+    (6.0, [0.0, 0.33, 0.0, 0.67])
+    """
+    counted = levels[levels >= 0]
+    if counted.size == 0:
+        shares = np.zeros(kmax + 1)
+        shares[border.bit_length() - 1] = 1.0
+        return float(border), shares
+    shares = np.bincount(counted, minlength=kmax + 1) / counted.size
+    return float(np.mean(2.0 ** counted)), shares
+
+
+def contrast(gray):
+    """F_con = σ / α4^(1/4) with α4 = μ4 / σ⁴, from the 256-bin gray-level histogram.
+
+    Equal to σ² / μ4^(1/4); 0 for a constant image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(contrast(np.array([[0, 255]], np.uint8)))
+    127.5
+    """
+    p = np.bincount(gray.ravel(), minlength=256) / gray.size
+    deviation = np.arange(256.0) - p @ np.arange(256.0)
+    variance = p @ deviation**2
+    if variance <= 0:
+        return 0.0
+    return float(variance / (p @ deviation**4) ** 0.25)
+
+
+def direction_codes(gray, n_bins, threshold):
+    """Quantised edge direction per interior pixel, −1 where ``|ΔG| < threshold``.
+
+    ``ΔH`` correlates with ``[[-1, 0, 1]] × 3 rows``, ``ΔV`` with
+    ``[[1, 1, 1], [0, 0, 0], [-1, -1, -1]]``; ``|ΔG| = (|ΔH| + |ΔV|) / 2`` and
+    ``θ = arctan(ΔV / ΔH) + π/2`` folded into [0, π). Bin k covers
+    ``[(2k − 1)π / 2n, (2k + 1)π / 2n)`` as in the paper, so bin 0 is centred on θ = 0
+    and wraps around π.
+
+    Returns
+    -------
+    ndarray of shape (h − 2, w − 2), int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stripes = np.tile(np.repeat(np.array([0, 255], np.uint8), 4), (8, 2))  # vertical
+    >>> sorted(set(direction_codes(stripes, 16, 12).ravel().tolist()))
+    [-1, 8]
+    """
+    f = gray.astype(np.int16)  # sums of three gray levels fit
+    column_sums = f[:-2] + f[1:-1] + f[2:]
+    row_sums = f[:, :-2] + f[:, 1:-1] + f[:, 2:]
+    dh = column_sums[:, 2:] - column_sums[:, :-2]
+    dv = row_sums[:-2] - row_sums[2:]
+    edge = (np.abs(dh) + np.abs(dv)) / 2.0 >= threshold
+    theta = np.mod(np.arctan2(dv[edge].astype(np.float64), dh[edge].astype(np.float64))
+                   + np.pi / 2, np.pi)
+    codes = np.full(dh.shape, -1, np.int64)
+    codes[edge] = np.floor(theta * n_bins / np.pi + 0.5).astype(np.int64) % n_bins
+    return codes
+
+
+class DirectionHistogram(NamedTuple):
+    """The direction histogram H_D with its peaks and their valley-to-valley windows.
+
+    Attributes
+    ----------
+    histogram : ndarray of shape (n_bins,)
+        H_D, normalised to sum 1 (all zeros when no pixel passes the threshold).
+    peaks : ndarray of int
+        Bins of the accepted peaks, ascending.
+    owner : ndarray of shape (n_bins,), int
+        Index into ``peaks`` of the window each bin belongs to (−1 without peaks).
+    offset : ndarray of shape (n_bins,), int
+        Signed distance in bins from the owning peak (φ − φ_p), the shorter way round
+        the circle of directions (period π), in [−n/2, n/2).
+    """
+
+    histogram: np.ndarray
+    peaks: np.ndarray
+    owner: np.ndarray
+    offset: np.ndarray
+
+
+def _prominence_floor(histogram, peak):
+    """Height of the key col of ``peak`` on the circle (its valley level)."""
+    n, height = len(histogram), histogram[peak]
+    if not (histogram > height).any():
+        return histogram.min()
+    floors = []
+    for step in (-1, 1):
+        lowest, b = height, peak
+        while True:
+            b = (b + step) % n
+            if histogram[b] > height:
+                break
+            lowest = min(lowest, histogram[b])
+        floors.append(lowest)
+    return max(floors)
+
+
+def direction_peaks(histogram, peak_ratio, peak_fraction=0.2):
+    """Find ALL significant peaks of a circular histogram and their windows.
+
+    Candidates are the circular local maxima (``H(p) > H(p−1)`` and ``H(p) ≥ H(p+1)``;
+    on a flat histogram the first bin). The highest candidate is always a peak; another
+    is kept when its height is at least ``peak_ratio`` times its valley level (the
+    height of its key col: the highest of the lowest points on the ways to a higher
+    bin, topographic prominence on the circle) and at least ``peak_fraction`` of the
+    highest peak (which drops the small spikes that corners add between zero bins). Between two consecutive peaks the
+    valley is the middle of the first and last bins holding the arc's minimum; a
+    window runs from just after one valley up to and including the next. Directions
+    have period π, so φ − φ_p is measured the shorter way round (|φ − φ_p| ≤ π/2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> h = np.zeros(16); h[[2, 10]] = 0.5
+    >>> direction_peaks(h, 2.0).peaks.tolist()
+    [2, 10]
+    """
+    n = len(histogram)
+    if not histogram.any():
+        return DirectionHistogram(histogram, np.zeros(0, np.int64), np.full(n, -1),
+                                  np.zeros(n, np.int64))
+    owner = np.full(n, -1)
+    higher_left = histogram > np.roll(histogram, 1)
+    candidates = np.flatnonzero(higher_left & (histogram >= np.roll(histogram, -1)))
+    if len(candidates) == 0:
+        candidates = np.array([int(np.argmax(histogram))])
+    top = candidates[np.argmax(histogram[candidates])]
+    peaks = np.array([p for p in candidates if p == top or (
+        histogram[p] >= peak_fraction * histogram[top]
+        and histogram[p] >= peak_ratio * _prominence_floor(histogram, p))], np.int64)
+    for i, peak in enumerate(peaks):
+        following = peaks[(i + 1) % len(peaks)] + (n if i + 1 == len(peaks) else 0)
+        between = np.arange(peak + 1, following)
+        owner[peak] = i
+        if len(between) == 0:
+            continue
+        values = histogram[between % n]
+        at_min = np.flatnonzero(values == values.min())
+        valley = between[(at_min[0] + at_min[-1]) // 2]
+        rising = between[between <= valley]
+        falling = between[between > valley]
+        owner[rising % n] = i
+        owner[falling % n] = (i + 1) % len(peaks)
+    # Directions live on a circle of period π: φ − φ_p is the shorter way round.
+    offset = (np.arange(n) - peaks[owner] + n // 2) % n - n // 2
+    return DirectionHistogram(histogram, peaks, owner, offset)
+
+
+def directionality(found):
+    """F_dir = 1 − r · n_p · Σ_p Σ_{φ∈w_p} (φ − φ_p)² H_D(φ), φ in radians, r = 12/π².
+
+    0 when no pixel passes the edge threshold (no direction at all).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> h = np.zeros(16); h[3] = 1.0
+    >>> float(directionality(direction_peaks(h, 2.0)))
+    1.0
+    """
+    if len(found.peaks) == 0:
+        return 0.0
+    spread = found.histogram @ (found.offset * np.pi / len(found.histogram)) ** 2
+    return float(1.0 - DIRECTIONALITY_R * len(found.peaks) * spread)
+
+
+def _steps_along(n_bins, distance):
+    """(dy, dx) per direction bin: ``distance`` pixels along its centre angle, y down."""
+    phi = np.arange(n_bins) * np.pi / n_bins
+    return (np.rint(-distance * np.sin(phi)).astype(np.int64),
+            np.rint(distance * np.cos(phi)).astype(np.int64))
+
+
+def line_likeness(codes, n_bins, distance):
+    """F_lin = Σ P(i, j) cos((i − j) 2π / n) / Σ P(i, j), 0 without any pair.
+
+    ``P(i, j)`` counts edge pixels of direction i whose neighbour at ``distance``
+    along that direction (the bin's centre angle, rounded to a pixel, both ways
+    along the line) is an edge pixel of direction j.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stripes = np.tile(np.repeat(np.array([0, 255], np.uint8), 4), (16, 2))
+    >>> float(line_likeness(direction_codes(stripes, 16, 12), 16, 4))
+    1.0
+    """
+    # A frame of non-edges as wide as the step keeps every neighbour inside the array.
+    framed = np.pad(codes, distance, constant_values=-1).ravel()
+    width = codes.shape[1] + 2 * distance
+    at = np.flatnonzero(framed >= 0)
+    here = framed[at]
+    step_y, step_x = _steps_along(n_bins, distance)
+    step = (step_y * width + step_x)[here]
+    pairs = np.zeros(n_bins * n_bins, np.int64)
+    for there in (framed[at + step], framed[at - step]):
+        edge = there >= 0
+        pairs += np.bincount(here[edge] * n_bins + there[edge], minlength=n_bins**2)
+    total = pairs.sum()
+    if total == 0:
+        return 0.0
+    gap = np.subtract.outer(np.arange(n_bins), np.arange(n_bins)).ravel()
+    return float(pairs @ np.cos(gap * 2 * np.pi / n_bins) / total)
