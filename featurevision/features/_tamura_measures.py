@@ -98,9 +98,11 @@ def coarseness_levels(gray, kmax):
     Examples
     --------
     >>> import numpy as np
-    >>> levels, border = coarseness_levels(np.zeros((16, 16), np.uint8), 5)
-    >>> levels.shape, border, int(levels.max())
-    ((1, 1), 8, -1)
+    >>> levels = np.random.default_rng(0).integers(0, 256, (8, 8))
+    >>> blocks = np.kron(levels, np.ones((4, 4))).astype(np.uint8)  # 32×32, blocks of 4
+    >>> levels, border = coarseness_levels(blocks, 5)
+    >>> levels.shape, border, float(np.median(2.0 ** levels))
+    ((17, 17), 8, 4.0)
     """
     top_k = effective_kmax(gray.shape, kmax)
     border = 1 << top_k
