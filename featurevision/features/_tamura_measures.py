@@ -9,6 +9,7 @@ documented in :class:`~featurevision.features.Tamura`.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import cv2
@@ -284,14 +285,15 @@ def direction_peaks(histogram, peak_ratio, peak_fraction=0.2):
         return DirectionHistogram(histogram, np.zeros(0, np.int64), np.full(n, -1),
                                   np.zeros(n, np.int64))
     owner = np.full(n, -1)
-    higher_left = histogram > np.roll(histogram, 1)
-    candidates = np.flatnonzero(higher_left & (histogram >= np.roll(histogram, -1)))
+    bins = np.arange(n)
+    candidates = np.flatnonzero((histogram > histogram[bins - 1])
+                                & (histogram >= histogram[(bins + 1) % n]))
     if len(candidates) == 0:
         candidates = np.array([int(np.argmax(histogram))])
     top = candidates[np.argmax(histogram[candidates])]
-    peaks = np.array([p for p in candidates if p == top or (
-        histogram[p] >= peak_fraction * histogram[top]
-        and histogram[p] >= peak_ratio * _prominence_floor(histogram, p))], np.int64)
+    tall = candidates[histogram[candidates] >= peak_fraction * histogram[top]]
+    peaks = np.array([p for p in tall if p == top or
+                      histogram[p] >= peak_ratio * _prominence_floor(histogram, p)], np.int64)
     for i, peak in enumerate(peaks):
         following = peaks[(i + 1) % len(peaks)] + (n if i + 1 == len(peaks) else 0)
         between = np.arange(peak + 1, following)
@@ -306,7 +308,7 @@ def direction_peaks(histogram, peak_ratio, peak_fraction=0.2):
         owner[rising % n] = i
         owner[falling % n] = (i + 1) % len(peaks)
     # Directions live on a circle of period π: φ − φ_p is the shorter way round.
-    offset = (np.arange(n) - peaks[owner] + n // 2) % n - n // 2
+    offset = (bins - peaks[owner] + n // 2) % n - n // 2
     return DirectionHistogram(histogram, peaks, owner, offset)
 
 
@@ -328,11 +330,15 @@ def directionality(found):
     return float(1.0 - DIRECTIONALITY_R * len(found.peaks) * spread)
 
 
+@functools.lru_cache(maxsize=16)
 def _steps_along(n_bins, distance):
     """(dy, dx) per direction bin: ``distance`` pixels along its centre angle, y down."""
     phi = np.arange(n_bins) * np.pi / n_bins
-    return (np.rint(-distance * np.sin(phi)).astype(np.int64),
-            np.rint(distance * np.cos(phi)).astype(np.int64))
+    steps = (np.rint(-distance * np.sin(phi)).astype(np.int64),
+             np.rint(distance * np.cos(phi)).astype(np.int64))
+    for step in steps:
+        step.flags.writeable = False  # shared through the cache
+    return steps
 
 
 def line_likeness(codes, n_bins, distance):
@@ -350,8 +356,10 @@ def line_likeness(codes, n_bins, distance):
     1.0
     """
     # A frame of non-edges as wide as the step keeps every neighbour inside the array.
-    framed = np.pad(codes, distance, constant_values=-1).ravel()
     width = codes.shape[1] + 2 * distance
+    framed = np.full((codes.shape[0] + 2 * distance, width), -1, codes.dtype)
+    framed[distance:-distance, distance:-distance] = codes
+    framed = framed.ravel()
     at = np.flatnonzero(framed >= 0)
     here = framed[at]
     step_y, step_x = _steps_along(n_bins, distance)
