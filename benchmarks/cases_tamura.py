@@ -32,8 +32,8 @@ def texture_images(size, n):
     from skimage import data
 
     sources = [data.brick(), data.grass(), data.gravel(), data.camera()]
-    return np.stack([cv2.resize(sources[i % len(sources)], (size, size), interpolation=cv2.INTER_AREA)
-                     for i in range(n)])
+    return np.stack([cv2.resize(sources[i % len(sources)], (size, size),
+                                interpolation=cv2.INTER_AREA) for i in range(n)])
 
 
 def run_tamura(quick=False):

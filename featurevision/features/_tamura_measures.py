@@ -22,6 +22,7 @@ __all__ = [
     "coarseness_levels",
     "contrast",
     "direction_codes",
+    "direction_histogram",
     "direction_peaks",
     "directionality",
     "effective_kmax",
@@ -126,7 +127,8 @@ def coarseness_levels(gray, kmax):
         horizontal = np.abs(sums[rows, at_cols] - sums[rows, before_cols])
         vertical = np.abs(sums[at_rows, cols] - sums[before_rows, cols])
         # A difference of sums over a power of two is exact in float32 (< 2^24).
-        energy = np.maximum(horizontal, vertical).astype(np.float32) * np.float32(1.0 / (size * size))
+        energy = np.maximum(horizontal, vertical).astype(np.float32)
+        energy *= np.float32(1.0 / (size * size))
         wins = (energy >= best) & (energy > 0)  # ">=": the larger window takes a tie
         levels[wins] = k
         np.maximum(best, energy, out=best)
@@ -221,6 +223,20 @@ def direction_codes(gray, n_bins, threshold):
     return codes
 
 
+def direction_histogram(codes, n_bins):
+    """H_D: the share of edge pixels in each direction bin (all zeros without edges).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> direction_histogram(np.array([[-1, 0], [0, 3]]), 4).tolist()
+    [0.6666666666666666, 0.0, 0.0, 0.3333333333333333]
+    """
+    counts = np.bincount(codes.ravel() + 1, minlength=n_bins + 1)[1:].astype(np.float64)
+    total = counts.sum()
+    return counts / total if total else counts
+
+
 class DirectionHistogram(NamedTuple):
     """The direction histogram H_D with its peaks and their valley-to-valley windows.
 
@@ -268,10 +284,11 @@ def direction_peaks(histogram, peak_ratio, peak_fraction=0.2):
     is kept when its height is at least ``peak_ratio`` times its valley level (the
     height of its key col: the highest of the lowest points on the ways to a higher
     bin, topographic prominence on the circle) and at least ``peak_fraction`` of the
-    highest peak (which drops the small spikes that corners add between zero bins). Between two consecutive peaks the
-    valley is the middle of the first and last bins holding the arc's minimum; a
-    window runs from just after one valley up to and including the next. Directions
-    have period π, so φ − φ_p is measured the shorter way round (|φ − φ_p| ≤ π/2).
+    highest peak (which drops the small spikes that corners add between zero bins).
+    Between two consecutive peaks the valley is the middle of the first and last
+    bins holding the arc's minimum; a window runs from just after one valley up to
+    and including the next. Directions have period π, so φ − φ_p is measured the
+    shorter way round (|φ − φ_p| ≤ π/2).
 
     Examples
     --------
@@ -313,7 +330,7 @@ def direction_peaks(histogram, peak_ratio, peak_fraction=0.2):
 
 
 def directionality(found):
-    """F_dir = 1 − r · n_p · Σ_p Σ_{φ∈w_p} (φ − φ_p)² H_D(φ), φ in radians, r = 12/π².
+    """F_dir = 1 − r·n_p·Σ_p Σ_{φ∈w_p} (φ − φ_p)² H_D(φ), φ in radians, r = 12/π².
 
     0 when no pixel passes the edge threshold (no direction at all).
 

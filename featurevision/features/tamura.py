@@ -14,6 +14,7 @@ from ._tamura_measures import (
     coarseness_levels,
     contrast,
     direction_codes,
+    direction_histogram,
     direction_peaks,
     directionality,
     line_likeness,
@@ -98,9 +99,7 @@ def tamura_direction_histogram(image, n_bins=16, threshold=12, peak_ratio=2.0, p
     [8]
     """
     codes = direction_codes(_gray_canvas(image), n_bins, threshold)
-    counts = np.bincount(codes[codes >= 0], minlength=n_bins).astype(np.float64)
-    histogram = counts / counts.sum() if counts.any() else counts
-    return direction_peaks(histogram, peak_ratio, peak_fraction)
+    return direction_peaks(direction_histogram(codes, n_bins), peak_ratio, peak_fraction)
 
 
 class Tamura(BaseImageFeatures):
@@ -117,7 +116,8 @@ class Tamura(BaseImageFeatures):
       there would fit), and so are pixels where every difference is 0 (flat
       patches, and centres of symmetry such as the middle of each checkerboard
       square, which would otherwise all take 2^kmax): then checkerboards as well as
-      random-block textures rise with their block size. A blank image scores 2^kmax.
+      random-block textures rise with their block size. A blank image scores 2^kmax
+      (one flat window).
       kmax is capped so that 2^(kmax+2) ≤ the shorter side. Optionally the
       histogram of S_best (Castelli & Bergman 2002).
     - **Contrast** ``F_con = σ / α4^(1/4)``, α4 = μ4 / σ⁴ (kurtosis, not excess).
@@ -125,9 +125,11 @@ class Tamura(BaseImageFeatures):
       over ``n_bins`` edge directions of pixels with ``|ΔG| ≥ threshold``, with ALL
       peaks (the highest, and others at least ``peak_ratio`` times their valley
       level and ``peak_fraction`` of the highest) each over its valley-to-valley
-      window, φ − φ_p the shorter way round the circle of directions; φ in radians, r = 12/π², which
-      gives 1 for a single sharp direction and about 0 for a flat histogram; 0 when
-      no pixel is an edge.
+      window; φ in radians, φ − φ_p the shorter way round the circle of directions;
+      r = 12/π², which gives 1 for a single sharp direction and about 0 for a flat
+      histogram; 0 when no pixel is an edge. The paper's L1 magnitude lets diagonal
+      edges pass the threshold more easily, so smooth isotropic textures whose
+      gradients sit near ``threshold`` can show peaks at 45° and 135°.
     - **Line-likeness** ``F_lin = Σ P(i, j) cos((i − j)2π/n) / Σ P(i, j)``, P the
       co-occurrence of edge directions at ``distance`` pixels along the edge
       direction (both ways); 0 without pairs.
@@ -177,8 +179,9 @@ class Tamura(BaseImageFeatures):
     ((2, 6), dtype('float32'))
     """
 
-    def __init__(self, kmax=5, n_bins=16, threshold=12, peak_ratio=2.0, peak_fraction=0.2, distance=4,
-                 regularity_grid=(2, 2), coarseness_histogram=False, direction_histogram=False,
+    def __init__(self, kmax=5, n_bins=16, threshold=12, peak_ratio=2.0, peak_fraction=0.2,
+                 distance=4, regularity_grid=(2, 2), coarseness_histogram=False,
+                 direction_histogram=False,
                  image_shape=None, n_jobs=None, progress=False, memory=None):
         self.kmax = kmax
         self.n_bins = n_bins
@@ -217,8 +220,7 @@ class Tamura(BaseImageFeatures):
         """(F_crs, S_best histogram, F_con, direction histogram, F_dir, F_lin) of one canvas."""
         crs, shares = coarseness(*coarseness_levels(gray, self.kmax), self.kmax)
         codes = direction_codes(gray, self.n_bins, self.threshold)
-        counts = np.bincount(codes[codes >= 0], minlength=self.n_bins).astype(np.float64)
-        histogram = counts / counts.sum() if counts.any() else counts
+        histogram = direction_histogram(codes, self.n_bins)
         found = direction_peaks(histogram, self.peak_ratio, self.peak_fraction)
         return (crs, shares, contrast(gray), histogram, directionality(found),
                 line_likeness(codes, self.n_bins, self.distance))
@@ -231,8 +233,8 @@ class Tamura(BaseImageFeatures):
         values = []
         for r in range(rows):
             for c in range(cols):
-                window = working_canvas(gray[row_cuts[r]:row_cuts[r + 1], col_cuts[c]:col_cuts[c + 1]])
-                crs, _, con, _, dir_, lin = self._measures(window)
+                window = gray[row_cuts[r]:row_cuts[r + 1], col_cuts[c]:col_cuts[c + 1]]
+                crs, _, con, _, dir_, lin = self._measures(working_canvas(window))
                 values.append([crs, con, dir_, lin])
         spread = (np.asarray(values) / scales).std(axis=0)
         return 1.0 - _REGULARITY_R * spread.sum()

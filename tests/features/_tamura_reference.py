@@ -46,7 +46,7 @@ def coarseness_map(f, kmax):
             best_e, best_k = 0.0, None
             for k in range(big + 1):
                 s = 2**k
-                # right window starts at x, left one ends at x − 1 (k = 0: the pixel and its neighbour)
+                # right window starts at x, left one ends at x − 1 (k = 0: pixel and neighbour)
                 e_h = abs(window_mean(f, k, y, x + s // 2) - window_mean(f, k, y, x + s // 2 - s))
                 e_v = abs(window_mean(f, k, y + s // 2, x) - window_mean(f, k, y + s // 2 - s, x))
                 e = max(e_h, e_v)
@@ -182,7 +182,8 @@ def four_features(f, kmax, n_bins, threshold, peak_ratio, distance):
     crs = float(np.nanmean(sizes)) if np.isfinite(sizes).any() else float(border)
     codes = direction_code_map(f, n_bins, threshold)
     hist = direction_histogram(codes, n_bins)
-    return crs, contrast(f), directionality(hist, peak_ratio), line_likeness(codes, n_bins, distance)
+    dir_ = directionality(hist, peak_ratio)
+    return crs, contrast(f), dir_, line_likeness(codes, n_bins, distance)
 
 
 def tamura(f, kmax=5, n_bins=16, threshold=12, peak_ratio=2.0, distance=4, grid=(2, 2)):
