@@ -1,10 +1,13 @@
-"""The per-image measures behind the Tamura features, vectorised over pixels.
+"""The measures behind the Tamura features, vectorised over pixels and over a stack of images.
 
 Tamura, Mori & Yamawaki (1978), "Textural features corresponding to visual
-perception", IEEE Trans. SMC 8(6). Every function takes a 2-D uint8 gray image (gray
-levels 0–255, as in the paper) and loops at most over window sizes, direction bins or
-peaks, never over pixels. The rules the paper leaves open are fixed here and
-documented in :class:`~featurevision.features.Tamura`.
+perception", IEEE Trans. SMC 8(6). The pixel-level functions take an ``(m, h, w)``
+stack of uint8 gray images (gray levels 0–255, as in the paper) of one size and return
+one result per image; they loop at most over window sizes, never over pixels or
+images, so a stack of small images (or of regularity's sub-windows) costs one set of
+NumPy calls. The histogram-level functions take one histogram and loop over its bins
+or peaks. The rules the paper leaves open are fixed here and documented in
+:class:`~featurevision.features.Tamura`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
-import cv2
 import numpy as np
 
 __all__ = [
@@ -39,10 +41,10 @@ DIRECTIONALITY_R = 12.0 / np.pi**2
 
 
 def working_canvas(gray):
-    """Mirror an image with a side under ``MIN_SIDE`` out to ``MIN_SIDE`` (symmetric padding).
+    """Mirror images with a side under ``MIN_SIDE`` out to ``MIN_SIDE`` (symmetric padding).
 
-    Mirroring keeps the pixel scale (resizing would inflate coarseness); a 1×1 image
-    becomes a constant 8×8 one.
+    Works on the last two axes. Mirroring keeps the pixel scale (resizing would
+    inflate coarseness); a 1×1 image becomes a constant 8×8 one.
 
     Examples
     --------
@@ -50,15 +52,16 @@ def working_canvas(gray):
     >>> working_canvas(np.zeros((1, 17), np.uint8)).shape
     (8, 17)
     """
-    pad_h, pad_w = max(0, MIN_SIDE - gray.shape[0]), max(0, MIN_SIDE - gray.shape[1])
+    pad_h, pad_w = max(0, MIN_SIDE - gray.shape[-2]), max(0, MIN_SIDE - gray.shape[-1])
     if not (pad_h or pad_w):
         return gray
-    return np.pad(gray, ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)),
-                  mode="symmetric")
+    pads = [(0, 0)] * (gray.ndim - 2) + [(pad_h // 2, pad_h - pad_h // 2),
+                                         (pad_w // 2, pad_w - pad_w // 2)]
+    return np.pad(gray, pads, mode="symmetric")
 
 
 def effective_kmax(shape, kmax):
-    """The largest window exponent used for an image of ``shape``: ``2^(k+2) ≤ min side``.
+    """The largest window exponent used for images of ``shape``: ``2^(k+2) ≤ min side``.
 
     Capping keeps at least half of each side inside the border of ``2^k`` that
     coarseness leaves out (an image of 160 keeps k = 5, one of 28 keeps k = 2).
@@ -68,10 +71,20 @@ def effective_kmax(shape, kmax):
     >>> effective_kmax((160, 160), 5), effective_kmax((28, 28), 5), effective_kmax((8, 9), 5)
     (5, 2, 1)
     """
-    return max(0, min(int(kmax), int(min(shape)).bit_length() - 1 - 2))
+    return max(0, min(int(kmax), int(min(shape[-2:])).bit_length() - 1 - 2))
 
 
-def coarseness_levels(gray, kmax):
+def _integral(stack):
+    """Integral images of a stack, exact: int32 below 2^31 / 255 pixels, else float64."""
+    m, h, w = stack.shape
+    dtype = np.int32 if h * w < 1 << 23 else np.float64
+    integral = np.zeros((m, h + 1, w + 1), dtype)
+    np.cumsum(stack, axis=1, dtype=dtype, out=integral[:, 1:, 1:])
+    np.cumsum(integral[:, 1:, 1:], axis=2, out=integral[:, 1:, 1:])
+    return integral
+
+
+def coarseness_levels(stack, kmax):
     """Best window exponent k per pixel (S_best = 2^k), over the region away from the border.
 
     For each k, the mean of the ``2^k`` pixels just right of x (columns x … x+2^k−1)
@@ -80,18 +93,18 @@ def coarseness_levels(gray, kmax):
     ``E_k,v`` likewise with rows and columns swapped. S_best takes the k of the
     largest E in either direction, the larger k on a tie. A pixel where every E is 0
     (a flat patch, or a centre of symmetry such as the middle of a checkerboard
-    square) has no best size: −1. Window sums come from one integral image in exact
+    square) has no best size: −1. Window sums come from integral images in exact
     integer arithmetic, so ties are true ties.
 
     Parameters
     ----------
-    gray : ndarray of shape (h, w), uint8
+    stack : ndarray of shape (m, h, w), uint8
     kmax : int
         Largest exponent asked for; capped by :func:`effective_kmax`.
 
     Returns
     -------
-    levels : ndarray of shape (h − 2B + 1, w − 2B + 1), int8
+    levels : ndarray of shape (m, h − 2B + 1, w − 2B + 1), int8
         k per pixel of the region ``B ≤ y ≤ h − B``, ``B ≤ x ≤ w − B``; −1 where no
         window sees a difference.
     border : int
@@ -102,30 +115,29 @@ def coarseness_levels(gray, kmax):
     >>> import numpy as np
     >>> levels = np.random.default_rng(0).integers(0, 256, (8, 8))
     >>> blocks = np.kron(levels, np.ones((4, 4))).astype(np.uint8)  # 32×32, blocks of 4
-    >>> levels, border = coarseness_levels(blocks, 5)
+    >>> levels, border = coarseness_levels(blocks[None], 5)
     >>> levels.shape, border, float(np.median(2.0 ** levels))
-    ((17, 17), 8, 4.0)
+    ((1, 17, 17), 8, 4.0)
     """
-    top_k = effective_kmax(gray.shape, kmax)
+    m, h, w = stack.shape
+    top_k = effective_kmax(stack.shape, kmax)
     border = 1 << top_k
-    n_rows, n_cols = gray.shape[0] - 2 * border + 1, gray.shape[1] - 2 * border + 1
-    # int32 sums are exact below 2^31 / 255 pixels; larger images fall back to float64.
-    depth = cv2.CV_32S if gray.size < 1 << 23 else cv2.CV_64F
-    integral = cv2.integral(np.ascontiguousarray(gray), sdepth=depth)
-    levels = np.full((n_rows, n_cols), -1, np.int8)
-    best = np.zeros((n_rows, n_cols), np.float32)
+    n_rows, n_cols = h - 2 * border + 1, w - 2 * border + 1
+    integral = _integral(stack)
+    levels = np.full((m, n_rows, n_cols), -1, np.int8)
+    best = np.zeros((m, n_rows, n_cols), np.float32)
     for k in range(top_k + 1):
         size = 1 << k
-        # sums[r, c]: the size×size window whose top-left corner is (r, c).
-        sums = (integral[size:, size:] - integral[:-size, size:]
-                - integral[size:, :-size] + integral[:-size, :-size])
+        # sums[:, r, c]: the size×size window whose top-left corner is (r, c).
+        sums = (integral[:, size:, size:] - integral[:, :-size, size:]
+                - integral[:, size:, :-size] + integral[:, :-size, :-size])
         lead = border - size // 2  # first row (column) of a window "centred" on the pixel
         rows, cols = slice(lead, lead + n_rows), slice(lead, lead + n_cols)
         at_rows, at_cols = slice(border, border + n_rows), slice(border, border + n_cols)
         before_rows = slice(border - size, border - size + n_rows)
         before_cols = slice(border - size, border - size + n_cols)
-        horizontal = np.abs(sums[rows, at_cols] - sums[rows, before_cols])
-        vertical = np.abs(sums[at_rows, cols] - sums[before_rows, cols])
+        horizontal = np.abs(sums[:, rows, at_cols] - sums[:, rows, before_cols])
+        vertical = np.abs(sums[:, at_rows, cols] - sums[:, before_rows, cols])
         # A difference of sums over a power of two is exact in float32 (< 2^24).
         energy = np.maximum(horizontal, vertical).astype(np.float32)
         energy *= np.float32(1.0 / (size * size))
@@ -133,6 +145,13 @@ def coarseness_levels(gray, kmax):
         levels[wins] = k
         np.maximum(best, energy, out=best)
     return levels, border
+
+
+def _per_image_counts(values, n_values):
+    """Counts of each value 0 … n_values−1 in each row of ``values`` (m, p): (m, n_values)."""
+    m = len(values)
+    keys = values.reshape(m, -1) + (np.arange(m) * n_values)[:, None]
+    return np.bincount(keys.ravel(), minlength=m * n_values).reshape(m, n_values)
 
 
 def coarseness(levels, border, kmax):
@@ -151,46 +170,45 @@ def coarseness(levels, border, kmax):
 
     Returns
     -------
-    value : float
-    shares : ndarray of shape (kmax + 1,)
+    values : ndarray of shape (m,)
+    shares : ndarray of shape (m, kmax + 1)
         Fraction of the counted pixels whose best size is 2^k.
 
     Examples
     --------
     >>> import numpy as np
-    >>> value, shares = coarseness(np.array([[1, 3], [-1, 3]]), 8, 3)
-    >>> value, shares.round(2).tolist()
-    (6.0, [0.0, 0.33, 0.0, 0.67])
+    >>> values, shares = coarseness(np.array([[[1, 3], [-1, 3]]], np.int8), 8, 3)
+    >>> values.tolist(), shares.round(2).tolist()
+    ([6.0], [[0.0, 0.33, 0.0, 0.67]])
     """
-    counted = levels[levels >= 0]
-    if counted.size == 0:
-        shares = np.zeros(kmax + 1)
-        shares[border.bit_length() - 1] = 1.0
-        return float(border), shares
-    shares = np.bincount(counted, minlength=kmax + 1) / counted.size
-    return float(np.mean(2.0 ** counted)), shares
+    counts = _per_image_counts(levels.astype(np.int64) + 1, kmax + 2)[:, 1:]
+    totals = counts.sum(axis=1)
+    blank = totals == 0
+    shares = counts / np.where(blank, 1, totals)[:, None]
+    shares[blank, border.bit_length() - 1] = 1.0
+    return shares @ 2.0 ** np.arange(kmax + 1), shares
 
 
-def contrast(gray):
-    """F_con = σ / α4^(1/4) with α4 = μ4 / σ⁴, from the 256-bin gray-level histogram.
+def contrast(stack):
+    """F_con = σ / α4^(1/4) with α4 = μ4 / σ⁴, from each image's 256-bin gray-level histogram.
 
     Equal to σ² / μ4^(1/4); 0 for a constant image.
 
     Examples
     --------
     >>> import numpy as np
-    >>> float(contrast(np.array([[0, 255]], np.uint8)))
-    127.5
+    >>> contrast(np.array([[[0, 255]]], np.uint8)).tolist()
+    [127.5]
     """
-    p = np.bincount(gray.ravel(), minlength=256) / gray.size
-    deviation = np.arange(256.0) - p @ np.arange(256.0)
-    variance = p @ deviation**2
-    if variance <= 0:
-        return 0.0
-    return float(variance / (p @ deviation**4) ** 0.25)
+    p = _per_image_counts(stack.astype(np.int64), 256) / (stack.shape[1] * stack.shape[2])
+    deviation = np.arange(256.0) - (p @ np.arange(256.0))[:, None]
+    variance = (p * deviation**2).sum(axis=1)
+    fourth = (p * deviation**4).sum(axis=1)
+    flat = variance <= 0
+    return np.where(flat, 0.0, variance / np.where(flat, 1.0, fourth) ** 0.25)
 
 
-def direction_codes(gray, n_bins, threshold):
+def direction_codes(stack, n_bins, threshold):
     """Quantised edge direction per interior pixel, −1 where ``|ΔG| < threshold``.
 
     ``ΔH`` correlates with ``[[-1, 0, 1]] × 3 rows``, ``ΔV`` with
@@ -201,40 +219,44 @@ def direction_codes(gray, n_bins, threshold):
 
     Returns
     -------
-    ndarray of shape (h − 2, w − 2), int64
+    ndarray of shape (m, h − 2, w − 2), int64
 
     Examples
     --------
     >>> import numpy as np
     >>> stripes = np.tile(np.repeat(np.array([0, 255], np.uint8), 4), (8, 2))  # vertical
-    >>> sorted(set(direction_codes(stripes, 16, 12).ravel().tolist()))
+    >>> sorted(set(direction_codes(stripes[None], 16, 12).ravel().tolist()))
     [-1, 8]
     """
-    f = gray.astype(np.int16)  # sums of three gray levels fit
-    column_sums = f[:-2] + f[1:-1] + f[2:]
-    row_sums = f[:, :-2] + f[:, 1:-1] + f[:, 2:]
-    dh = column_sums[:, 2:] - column_sums[:, :-2]
-    dv = row_sums[:-2] - row_sums[2:]
-    edge = (np.abs(dh) + np.abs(dv)) / 2.0 >= threshold
-    theta = np.mod(np.arctan2(dv[edge].astype(np.float64), dh[edge].astype(np.float64))
-                   + np.pi / 2, np.pi)
+    f = stack.astype(np.int16)  # sums of three gray levels fit
+    column_sums = f[:, :-2] + f[:, 1:-1] + f[:, 2:]
+    row_sums = f[:, :, :-2] + f[:, :, 1:-1] + f[:, :, 2:]
+    dh = column_sums[:, :, 2:] - column_sums[:, :, :-2]
+    dv = row_sums[:, :-2] - row_sums[:, 2:]
+    # |ΔH| + |ΔV| is an integer, so (|ΔH| + |ΔV|) / 2 ≥ t ⇔ |ΔH| + |ΔV| ≥ ⌈2t⌉.
+    edge = np.abs(dh) + np.abs(dv) >= min(int(np.ceil(2 * threshold)), np.iinfo(np.int16).max)
+    theta = np.arctan2(dv[edge].astype(np.float64), dh[edge].astype(np.float64))
+    # θ + π/2 folded into [0, π), in bins centred on kπ/n: floor((θ + π/2)n/π + 1/2) mod n,
+    # shifted by n to stay positive so that truncation floors (values n/2 … 5n/2); a
+    # small table folds them mod n (a float or int64 modulo costs 10× more).
+    shifted = (theta * (n_bins / np.pi) + (1.5 * n_bins + 0.5)).astype(np.intp)
     codes = np.full(dh.shape, -1, np.int64)
-    codes[edge] = np.floor(theta * n_bins / np.pi + 0.5).astype(np.int64) % n_bins
+    codes[edge] = (np.arange(3 * n_bins) % n_bins)[shifted]
     return codes
 
 
 def direction_histogram(codes, n_bins):
-    """H_D: the share of edge pixels in each direction bin (all zeros without edges).
+    """H_D per image: the share of edge pixels in each direction bin (zeros without edges).
 
     Examples
     --------
     >>> import numpy as np
-    >>> direction_histogram(np.array([[-1, 0], [0, 3]]), 4).tolist()
-    [0.6666666666666666, 0.0, 0.0, 0.3333333333333333]
+    >>> direction_histogram(np.array([[[-1, 0], [0, 3]]]), 4).round(3).tolist()
+    [[0.667, 0.0, 0.0, 0.333]]
     """
-    counts = np.bincount(codes.ravel() + 1, minlength=n_bins + 1)[1:].astype(np.float64)
-    total = counts.sum()
-    return counts / total if total else counts
+    counts = _per_image_counts(codes + 1, n_bins + 1)[:, 1:].astype(np.float64)
+    totals = counts.sum(axis=1, keepdims=True)
+    return counts / np.where(totals > 0, totals, 1.0)
 
 
 class DirectionHistogram(NamedTuple):
@@ -259,19 +281,19 @@ class DirectionHistogram(NamedTuple):
     offset: np.ndarray
 
 
-def _prominence_floor(histogram, peak):
+def _prominence_floor(heights, peak):
     """Height of the key col of ``peak`` on the circle (its valley level)."""
-    n, height = len(histogram), histogram[peak]
-    if not (histogram > height).any():
-        return histogram.min()
+    n, height = len(heights), heights[peak]
+    if max(heights) <= height:
+        return min(heights)
     floors = []
     for step in (-1, 1):
         lowest, b = height, peak
         while True:
             b = (b + step) % n
-            if histogram[b] > height:
+            if heights[b] > height:
                 break
-            lowest = min(lowest, histogram[b])
+            lowest = min(lowest, heights[b])
         floors.append(lowest)
     return max(floors)
 
@@ -297,35 +319,33 @@ def direction_peaks(histogram, peak_ratio, peak_fraction=0.2):
     >>> direction_peaks(h, 2.0).peaks.tolist()
     [2, 10]
     """
-    n = len(histogram)
-    if not histogram.any():
+    # Plain Python on a list: for a few bins it is several times faster than NumPy calls.
+    n, heights = len(histogram), histogram.tolist()
+    if not any(heights):
         return DirectionHistogram(histogram, np.zeros(0, np.int64), np.full(n, -1),
                                   np.zeros(n, np.int64))
-    owner = np.full(n, -1)
-    bins = np.arange(n)
-    candidates = np.flatnonzero((histogram > histogram[bins - 1])
-                                & (histogram >= histogram[(bins + 1) % n]))
-    if len(candidates) == 0:
-        candidates = np.array([int(np.argmax(histogram))])
-    top = candidates[np.argmax(histogram[candidates])]
-    tall = candidates[histogram[candidates] >= peak_fraction * histogram[top]]
-    peaks = np.array([p for p in tall if p == top or
-                      histogram[p] >= peak_ratio * _prominence_floor(histogram, p)], np.int64)
+    candidates = [p for p in range(n)
+                  if heights[p] > heights[p - 1] and heights[p] >= heights[(p + 1) % n]]
+    top = max(candidates or range(n), key=lambda p: (heights[p], -p))  # first highest
+    peaks = [p for p in candidates or [top] if p == top or (
+        heights[p] >= peak_fraction * heights[top]
+        and heights[p] >= peak_ratio * _prominence_floor(heights, p))]
+    owner = [0] * n
     for i, peak in enumerate(peaks):
-        following = peaks[(i + 1) % len(peaks)] + (n if i + 1 == len(peaks) else 0)
-        between = np.arange(peak + 1, following)
+        following = peaks[i + 1] if i + 1 < len(peaks) else peaks[0] + n
         owner[peak] = i
-        if len(between) == 0:
+        between = range(peak + 1, following)
+        if not between:
             continue
-        values = histogram[between % n]
-        at_min = np.flatnonzero(values == values.min())
+        values = [heights[b % n] for b in between]
+        lowest = min(values)
+        at_min = [j for j, v in enumerate(values) if v == lowest]
         valley = between[(at_min[0] + at_min[-1]) // 2]
-        rising = between[between <= valley]
-        falling = between[between > valley]
-        owner[rising % n] = i
-        owner[falling % n] = (i + 1) % len(peaks)
+        for b in between:
+            owner[b % n] = i if b <= valley else (i + 1) % len(peaks)
+    peaks, owner = np.array(peaks, np.int64), np.array(owner)
     # Directions live on a circle of period π: φ − φ_p is the shorter way round.
-    offset = (bins - peaks[owner] + n // 2) % n - n // 2
+    offset = (np.arange(n) - peaks[owner] + n // 2) % n - n // 2
     return DirectionHistogram(histogram, peaks, owner, offset)
 
 
@@ -359,7 +379,7 @@ def _steps_along(n_bins, distance):
 
 
 def line_likeness(codes, n_bins, distance):
-    """F_lin = Σ P(i, j) cos((i − j) 2π / n) / Σ P(i, j), 0 without any pair.
+    """F_lin = Σ P(i, j) cos((i − j) 2π / n) / Σ P(i, j) per image, 0 without any pair.
 
     ``P(i, j)`` counts edge pixels of direction i whose neighbour at ``distance``
     along that direction (the bin's centre angle, rounded to a pixel, both ways
@@ -369,24 +389,28 @@ def line_likeness(codes, n_bins, distance):
     --------
     >>> import numpy as np
     >>> stripes = np.tile(np.repeat(np.array([0, 255], np.uint8), 4), (16, 2))
-    >>> float(line_likeness(direction_codes(stripes, 16, 12), 16, 4))
-    1.0
+    >>> line_likeness(direction_codes(stripes[None], 16, 12), 16, 4).tolist()
+    [1.0]
     """
-    # A frame of non-edges as wide as the step keeps every neighbour inside the array.
-    width = codes.shape[1] + 2 * distance
-    framed = np.full((codes.shape[0] + 2 * distance, width), -1, codes.dtype)
-    framed[distance:-distance, distance:-distance] = codes
+    m, h, w = codes.shape
+    # A frame of non-edges as wide as the step keeps every neighbour inside its own image.
+    height, width = h + 2 * distance, w + 2 * distance
+    framed = np.full((m, height, width), -1, codes.dtype)
+    framed[:, distance:-distance, distance:-distance] = codes
+    is_edge = framed >= 0
+    # flatnonzero lists the images in order, so each one's edge pixels are a run.
+    image_of = np.repeat(np.arange(m), is_edge.sum(axis=(1, 2)))
     framed = framed.ravel()
-    at = np.flatnonzero(framed >= 0)
+    at = np.flatnonzero(is_edge)
     here = framed[at]
+    pair_base = image_of * n_bins**2 + here * n_bins
     step_y, step_x = _steps_along(n_bins, distance)
     step = (step_y * width + step_x)[here]
-    pairs = np.zeros(n_bins * n_bins, np.int64)
+    pairs = np.zeros(m * n_bins**2, np.int64)
     for there in (framed[at + step], framed[at - step]):
         edge = there >= 0
-        pairs += np.bincount(here[edge] * n_bins + there[edge], minlength=n_bins**2)
-    total = pairs.sum()
-    if total == 0:
-        return 0.0
+        pairs += np.bincount(pair_base[edge] + there[edge], minlength=m * n_bins**2)
+    pairs = pairs.reshape(m, n_bins**2)
+    totals = pairs.sum(axis=1)
     gap = np.subtract.outer(np.arange(n_bins), np.arange(n_bins)).ravel()
-    return float(pairs @ np.cos(gap * 2 * np.pi / n_bins) / total)
+    return np.where(totals > 0, pairs @ np.cos(gap * 2 * np.pi / n_bins), 0.0) / np.maximum(totals, 1)

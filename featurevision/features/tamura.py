@@ -29,6 +29,8 @@ _LINE_LIKENESS_RANGE = 2.0
 #: ``r`` of F_reg: each normalised feature lies in an interval of length 1, so its
 #: standard deviation is at most 1/2 and 1 − (1/2)·Σσ stays in [0, 1].
 _REGULARITY_R = 0.5
+#: Pixels per group of equal-sized images processed together by ``_extract_batch``.
+_GROUP_PIXELS = 1 << 20
 
 
 def _gray_canvas(image):
@@ -61,10 +63,10 @@ def tamura_coarseness_map(image, kmax=5):
     ((128, 128), 32.0)
     """
     gray = _gray_canvas(image)
-    levels, border = coarseness_levels(gray, kmax)
+    levels, border = coarseness_levels(gray[None], kmax)
     sizes = np.full(gray.shape, np.nan, np.float32)
-    sizes[border:border + levels.shape[0], border:border + levels.shape[1]] = \
-        np.where(levels >= 0, 2.0 ** levels, np.nan)
+    sizes[border:border + levels.shape[1], border:border + levels.shape[2]] = \
+        np.where(levels[0] >= 0, 2.0 ** levels[0], np.nan)
     return sizes
 
 
@@ -98,8 +100,8 @@ def tamura_direction_histogram(image, n_bins=16, threshold=12, peak_ratio=2.0, p
     >>> tamura_direction_histogram(stripes).peaks.tolist()
     [8]
     """
-    codes = direction_codes(_gray_canvas(image), n_bins, threshold)
-    return direction_peaks(direction_histogram(codes, n_bins), peak_ratio, peak_fraction)
+    codes = direction_codes(_gray_canvas(image)[None], n_bins, threshold)
+    return direction_peaks(direction_histogram(codes, n_bins)[0], peak_ratio, peak_fraction)
 
 
 class Tamura(BaseImageFeatures):
@@ -134,8 +136,10 @@ class Tamura(BaseImageFeatures):
       co-occurrence of edge directions at ``distance`` pixels along the edge
       direction (both ways); 0 without pairs.
     - **Regularity** ``F_reg = 1 − r(σ_crs + σ_con + σ_dir + σ_lin)``: the four
-      features recomputed on each sub-window of ``regularity_grid``, each divided by
-      its largest range (2^kmax, 127.5, 1, 2), population standard deviations, r = 1/2.
+      features recomputed on each sub-window of ``regularity_grid`` (equal tiles of
+      ⌊h/rows⌋ × ⌊w/cols⌋ from the top-left; the few remainder pixels are left out;
+      at most one tile per pixel), each divided by its largest range (2^kmax, 127.5,
+      1, 2), population standard deviations, r = 1/2.
     - **Roughness** ``F_rgh = F_crs + F_con``.
 
     Images with a side under 8 pixels are mirrored out to 8 (symmetric padding keeps
@@ -216,36 +220,43 @@ class Tamura(BaseImageFeatures):
             names += [f"direction_hist_{b}" for b in range(self.n_bins)]
         return names
 
-    def _measures(self, gray):
-        """(F_crs, S_best histogram, F_con, direction histogram, F_dir, F_lin) of one canvas."""
-        crs, shares = coarseness(*coarseness_levels(gray, self.kmax), self.kmax)
-        codes = direction_codes(gray, self.n_bins, self.threshold)
-        histogram = direction_histogram(codes, self.n_bins)
-        found = direction_peaks(histogram, self.peak_ratio, self.peak_fraction)
-        return (crs, shares, contrast(gray), histogram, directionality(found),
+    def _measures(self, stack):
+        """F_crs, S_best histogram, F_con, direction histogram, F_dir, F_lin of a stack."""
+        crs, shares = coarseness(*coarseness_levels(stack, self.kmax), self.kmax)
+        codes = direction_codes(stack, self.n_bins, self.threshold)
+        histograms = direction_histogram(codes, self.n_bins)
+        dir_ = np.array([directionality(direction_peaks(h, self.peak_ratio, self.peak_fraction))
+                         for h in histograms])
+        return (crs, shares, contrast(stack), histograms, dir_,
                 line_likeness(codes, self.n_bins, self.distance))
 
-    def _regularity(self, gray):
+    def _regularity(self, stack):
+        m, h, w = stack.shape
         rows, cols = check_grid(self.regularity_grid, "regularity_grid")
-        row_cuts = np.arange(rows + 1) * gray.shape[0] // rows
-        col_cuts = np.arange(cols + 1) * gray.shape[1] // cols
+        rows, cols = min(rows, h), min(cols, w)
+        tile_h, tile_w = h // rows, w // cols
+        tiles = (stack[:, :rows * tile_h, :cols * tile_w]
+                 .reshape(m, rows, tile_h, cols, tile_w).transpose(0, 1, 3, 2, 4)
+                 .reshape(m * rows * cols, tile_h, tile_w))
+        crs, _, con, _, dir_, lin = self._measures(working_canvas(tiles))
         scales = np.array([1 << self.kmax, _CONTRAST_RANGE, 1.0, _LINE_LIKENESS_RANGE])
-        values = []
-        for r in range(rows):
-            for c in range(cols):
-                window = gray[row_cuts[r]:row_cuts[r + 1], col_cuts[c]:col_cuts[c + 1]]
-                crs, _, con, _, dir_, lin = self._measures(working_canvas(window))
-                values.append([crs, con, dir_, lin])
-        spread = (np.asarray(values) / scales).std(axis=0)
-        return 1.0 - _REGULARITY_R * spread.sum()
+        values = np.stack([crs, con, dir_, lin], axis=1).reshape(m, rows * cols, 4) / scales
+        return 1.0 - _REGULARITY_R * values.std(axis=1).sum(axis=1)
+
+    def _rows(self, stack):
+        crs, shares, con, histograms, dir_, lin = self._measures(stack)
+        columns = [crs, con, dir_, lin, self._regularity(stack), crs + con]
+        if self.coarseness_histogram:
+            columns.extend(shares.T)
+        if self.direction_histogram:
+            columns.extend(histograms.T)
+        return np.stack(columns, axis=1).astype(np.float32)
 
     def _extract(self, image):
-        gray = working_canvas(as_gray_u8(image))
-        crs, shares, con, histogram, dir_, lin = self._measures(gray)
-        row = [crs, con, dir_, lin, self._regularity(gray), crs + con]
-        if self.coarseness_histogram:
-            row.extend(shares)
-        if self.direction_histogram:
-            row.extend(histogram)
-        return np.asarray(row, np.float32)
+        return self._rows(working_canvas(as_gray_u8(image))[None])[0]
 
+    def _extract_batch(self, stack):
+        grays = working_canvas(np.stack([as_gray_u8(image) for image in stack]))
+        # Groups of about _GROUP_PIXELS keep the temporaries of a chunk small.
+        group = max(1, _GROUP_PIXELS // (grays.shape[1] * grays.shape[2]))
+        return np.concatenate([self._rows(grays[i:i + group]) for i in range(0, len(grays), group)])

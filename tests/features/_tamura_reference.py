@@ -190,12 +190,12 @@ def tamura(f, kmax=5, n_bins=16, threshold=12, peak_ratio=2.0, distance=4, grid=
     """The six features, in featurevision's column order."""
     f = canvas(np.asarray(f))
     crs, con, dir_, lin = four_features(f, kmax, n_bins, threshold, peak_ratio, distance)
-    rows, cols = grid
+    rows, cols = min(grid[0], f.shape[0]), min(grid[1], f.shape[1])
+    tile_h, tile_w = f.shape[0] // rows, f.shape[1] // cols  # remainder pixels left out
     subs = []
     for r in range(rows):
         for c in range(cols):
-            sub = f[r * f.shape[0] // rows:(r + 1) * f.shape[0] // rows,
-                    c * f.shape[1] // cols:(c + 1) * f.shape[1] // cols]
+            sub = f[r * tile_h:(r + 1) * tile_h, c * tile_w:(c + 1) * tile_w]
             subs.append(four_features(sub, kmax, n_bins, threshold, peak_ratio, distance))
     ranges = (2**kmax, 127.5, 1.0, 2.0)
     sigmas = [float(np.std([s[i] / ranges[i] for s in subs])) for i in range(4)]

@@ -72,7 +72,7 @@ def test_direction_codes_histogram_peaks_and_directionality_equal_reference(crop
     cross = _line_grid()[:48, :48]
     for image in crops + [cross, _smooth_noise()[:48, :48]]:
         codes = ref.direction_code_map(image, 16, 12)
-        np.testing.assert_array_equal(direction_codes(image, 16, 12), codes)
+        np.testing.assert_array_equal(direction_codes(image[None], 16, 12)[0], codes)
         hist = ref.direction_histogram(codes, 16)
         found = tamura_direction_histogram(image)
         np.testing.assert_allclose(found.histogram, hist, atol=1e-12)
@@ -87,7 +87,7 @@ def test_line_likeness_equals_reference(crops):
     for image in crops + [_grating(30)[:48, :48]]:
         for distance in (1, 4):
             codes = ref.direction_code_map(image, 16, 12)
-            assert line_likeness(codes, 16, distance) == pytest.approx(
+            assert line_likeness(codes[None], 16, distance)[0] == pytest.approx(
                 ref.line_likeness(codes, 16, distance), abs=1e-12)
 
 
@@ -102,6 +102,15 @@ def test_regularity_grid_equals_reference(crops):
     expected = ref.tamura(image, kmax=3, n_bins=8, threshold=20, distance=2, grid=(3, 2))
     got = Tamura(kmax=3, n_bins=8, threshold=20, distance=2, regularity_grid=(3, 2)).fit([image])
     np.testing.assert_allclose(got.transform([image])[0], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_batch_of_equal_images_gives_the_rows_of_one_at_a_time(small_batch):
+    extractor = Tamura(coarseness_histogram=True, direction_histogram=True).fit(small_batch)
+    one_by_one = np.stack([extractor._extract(image) for image in small_batch])
+    np.testing.assert_allclose(extractor._extract_batch(small_batch), one_by_one, rtol=1e-6)
+    tiny = np.random.default_rng(0).integers(0, 256, (5, 3, 3)).astype(np.uint8)
+    np.testing.assert_allclose(extractor._extract_batch(tiny),
+                               np.stack([extractor._extract(image) for image in tiny]))
 
 
 # ---- known answers ---------------------------------------------------------------------------
@@ -127,8 +136,8 @@ def test_coarseness_leaves_out_the_border_and_caps_kmax():
     assert np.isnan(sizes[:16]).all() and np.isnan(sizes[:, :16]).all()
     assert np.isnan(sizes[49:]).all() and np.isnan(sizes[:, 85:]).all()
     assert np.isfinite(sizes[16:49, 16:85]).mean() > 0.9
-    levels, border = coarseness_levels(np.zeros((28, 28), np.uint8), 5)
-    assert border == 4 and levels.shape == (21, 21)
+    levels, border = coarseness_levels(np.zeros((3, 28, 28), np.uint8), 5)
+    assert border == 4 and levels.shape == (3, 21, 21)
 
 
 def test_contrast_equals_direct_formula(crops):
