@@ -190,7 +190,7 @@ def coarseness(levels, border, kmax):
 
 
 def contrast(stack):
-    """F_con = σ / α4^(1/4) with α4 = μ4 / σ⁴, from each image's 256-bin gray-level histogram.
+    """F_con = σ / α4^(1/4), α4 = μ4 / σ⁴, from each image's 256-bin gray-level histogram.
 
     Equal to σ² / μ4^(1/4); 0 for a constant image.
 
@@ -273,6 +273,13 @@ class DirectionHistogram(NamedTuple):
     offset : ndarray of shape (n_bins,), int
         Signed distance in bins from the owning peak (φ − φ_p), the shorter way round
         the circle of directions (period π), in [−n/2, n/2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> found = direction_peaks(np.array([0.1, 0.6, 0.2, 0.1]), 2.0)
+    >>> found.peaks.tolist(), found.offset.tolist()
+    ([1], [-1, 0, 1, -2])
     """
 
     histogram: np.ndarray
@@ -413,4 +420,5 @@ def line_likeness(codes, n_bins, distance):
     pairs = pairs.reshape(m, n_bins**2)
     totals = pairs.sum(axis=1)
     gap = np.subtract.outer(np.arange(n_bins), np.arange(n_bins)).ravel()
-    return np.where(totals > 0, pairs @ np.cos(gap * 2 * np.pi / n_bins), 0.0) / np.maximum(totals, 1)
+    weighted = pairs @ np.cos(gap * 2 * np.pi / n_bins)
+    return np.where(totals > 0, weighted, 0.0) / np.maximum(totals, 1)

@@ -188,9 +188,9 @@ def test_every_peak_counts_not_only_the_global_maximum():
     histogram[[3, 11]] = [0.6, 0.4]
     found = direction_peaks(histogram, 2.0)
     assert found.peaks.tolist() == [3, 11]
-    assert directionality(found) == 1.0  # two sharp directions
-    # Read as spread around the single global peak, the second spike would score 1 − 1.2 < 0.
-    assert 1 - 12 / np.pi**2 * 0.4 * (np.pi / 2) ** 2 < 0
+    # Two sharp directions: 1. Read as spread around the single global peak, the second
+    # spike (π/2 away, weight 0.4) would give 1 − (12/π²)·0.4·(π/2)² = −0.2.
+    assert directionality(found) == 1.0
 
 
 def test_line_likeness_higher_for_long_stripes_than_for_noise():
