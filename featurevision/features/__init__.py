@@ -9,11 +9,13 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
+from .tamura import Tamura
 from .tiny import TinyImage
 
-__all__ = ["REGISTRY", "BaseImageFeatures", "TinyImage", "make_features"]
+__all__ = ["REGISTRY", "BaseImageFeatures", "Tamura", "TinyImage", "make_features"]
 
 REGISTRY = {
+    "tamura": Tamura,
     "tiny": TinyImage,
 }
 

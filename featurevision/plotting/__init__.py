@@ -6,6 +6,7 @@ One submodule per family of features; every public function takes an optional ``
 
 from .benchmark import plot_accuracy_vs_time, plot_learning_curves
 from .evaluation import plot_confusion_matrix, plot_evaluation, plot_roc_curves
+from .tamura import show_tamura
 
 __all__ = [
     "plot_accuracy_vs_time",
@@ -13,4 +14,5 @@ __all__ = [
     "plot_evaluation",
     "plot_learning_curves",
     "plot_roc_curves",
+    "show_tamura",
 ]
