@@ -45,6 +45,10 @@ BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 
 _EPS = 1e-5
 
+# Images per vectorised pass are grouped up to this many pixels: the pass's temporaries
+# (about 40 bytes a pixel) then stay in cache; whole 256-image chunks ran 4x slower.
+_PIXELS_PER_PASS = 1 << 16
+
 
 def _check_pair(value, name):
     pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
@@ -91,9 +95,9 @@ def _orientation_slots(g_row, g_col, angle, orientations):
     """
     shifted = angle * np.float32(orientations / 180.0)
     shifted += np.float32(_NEAR_EDGE_DEG * orientations / 180.0)
-    frac, whole = np.modf(shifted)
+    whole = np.floor(shifted)
     slots = whole.astype(np.intp)
-    index = np.flatnonzero(frac < np.float32(2.0 * _NEAR_EDGE_DEG * orientations / 180.0))
+    index = np.flatnonzero(shifted - whole < np.float32(2.0 * _NEAR_EDGE_DEG * orientations / 180.0))
     rows = g_row.ravel()[index]
     index, rows = index[rows != 0], rows[rows != 0]
     if index.size:
@@ -310,8 +314,12 @@ class HOG(BaseImageFeatures):
         """``(m, h, w)`` float32 canvases → ``(m, n_features)`` float32 descriptors."""
         if self.transform_sqrt:
             canvases = np.sqrt(canvases)
-        cells = _cell_histograms(canvases, self.orientations,
-                                 _check_pair(self.pixels_per_cell, "pixels_per_cell"))
+        step = max(1, _PIXELS_PER_PASS // (canvases.shape[1] * canvases.shape[2]))
+        cells = np.concatenate([
+            _cell_histograms(canvases[i:i + step], self.orientations,
+                             _check_pair(self.pixels_per_cell, "pixels_per_cell"))
+            for i in range(0, len(canvases), step)
+        ])
         blocks = _normalize_blocks(cells, _check_pair(self.cells_per_block, "cells_per_block"),
                                    self.block_norm)
         return blocks.reshape(len(canvases), -1).astype(np.float32)
