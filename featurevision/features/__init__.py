@@ -9,12 +9,20 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
+from .color import ColorHistogram
+from .lbp import LBP
+from .shape import HOG
 from .tiny import TinyImage
 
-__all__ = ["REGISTRY", "BaseImageFeatures", "TinyImage", "make_features"]
+__all__ = [
+    "REGISTRY", "BaseImageFeatures", "ColorHistogram", "HOG", "LBP", "TinyImage", "make_features",
+]
 
 REGISTRY = {
     "tiny": TinyImage,
+    "hog": HOG,
+    "lbp": LBP,
+    "color": ColorHistogram,
 }
 
 
