@@ -65,6 +65,16 @@ def _cell_edges(length, cells):
     return tuple(int(v) for v in np.arange(cells + 1) * length // cells)
 
 
+@functools.lru_cache(maxsize=32)
+def _cell_map(h, w, grid):
+    """Cell of every pixel (row-major over ``grid``) and each cell's pixel count."""
+    rows = np.repeat(np.arange(grid[0]), np.diff(_cell_edges(h, grid[0])))
+    cols = np.repeat(np.arange(grid[1]), np.diff(_cell_edges(w, grid[1])))
+    cells = (rows[:, None] * grid[1] + cols[None, :]).astype(np.intp)
+    cells.flags.writeable = False
+    return cells, np.bincount(cells.ravel(), minlength=grid[0] * grid[1])
+
+
 class ColorHistogram(BaseImageFeatures):
     """Colour histograms in RGB, HSV or Lab, over the whole image or a grid of cells.
 
@@ -172,3 +182,29 @@ class ColorHistogram(BaseImageFeatures):
                     ])
                 out.append(hist.ravel() / (cell.shape[0] * cell.shape[1]))
         return np.concatenate(out).astype(np.float32)
+
+    def _extract_batch(self, stack):
+        if stack.dtype == np.uint8 and stack.ndim == 4 and stack.shape[3] in (3, 4):
+            rgb = stack[..., :3]
+        else:
+            rgb = np.stack([as_rgb(image) for image in stack])
+        m, h, w, _ = rgb.shape
+        # Colour conversion is per pixel: the whole stack goes through as one tall image.
+        tall = np.ascontiguousarray(rgb).reshape(m * h, w, 3)
+        converted = tall if self.space == "rgb" else cv2.cvtColor(tall, _CONVERSIONS[self.space])
+        tables = _bin_tables(self.space, self._bins())
+        binned = [tables[ch][converted[..., ch]].reshape(m, h, w).astype(np.intp) for ch in range(3)]
+        b0, b1, b2 = self._bins()
+        grid = check_grid(self.grid)
+        cells, sizes = _cell_map(h, w, grid)
+        if self.joint:
+            per_cell = b0 * b1 * b2
+            bins = [(binned[0] * b1 + binned[1]) * b2 + binned[2]]
+        else:
+            per_cell = b0 + b1 + b2
+            bins = [binned[0], binned[1] + b0, binned[2] + b0 + b1]
+        base = cells * per_cell + (np.arange(m) * (len(sizes) * per_cell))[:, None, None]
+        index = np.concatenate([(base + b).ravel() for b in bins])
+        counts = np.bincount(index, minlength=m * len(sizes) * per_cell)
+        counts = counts.reshape(m, len(sizes), per_cell) / np.maximum(sizes, 1)[:, None]
+        return counts.reshape(m, -1).astype(np.float32)

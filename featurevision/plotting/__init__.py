@@ -4,4 +4,6 @@ One submodule per family of features; every public function takes an optional ``
 (or ``fig``) and returns what it drew on, so figures compose in notebooks.
 """
 
-__all__ = []
+from .shape import show_hog, show_lbp
+
+__all__ = ["show_hog", "show_lbp"]
