@@ -245,11 +245,11 @@ def lbp_codes(image, n_points=8, radius=1, method="uniform"):
     Examples
     --------
     >>> import numpy as np
-    >>> spot = np.zeros((5, 5), np.uint8); spot[2, 2] = 9     # one bright pixel
-    >>> int(lbp_codes(spot, 8, 1, "default")[2, 2]), int(lbp_codes(spot)[2, 2])
-    (0, 0)
-    >>> int(lbp_codes(spot, 8, 1, "default")[2, 3])         # its right neighbour sees it at 180°
-    239
+    >>> pit = np.full((5, 5), 9, np.uint8); pit[2, 2] = 0     # one dark pixel
+    >>> int(lbp_codes(pit, 8, 1, "default")[2, 2]), int(lbp_codes(pit)[2, 2])
+    (255, 8)
+    >>> int(lbp_codes(pit, 8, 1, "default")[2, 3])   # right neighbour: bits 3-5 (135°-225°) unset
+    199
     """
     n_points, radius = _check_config(n_points, radius, method)
     gray = as_gray_u8(np.asarray(image))

@@ -34,14 +34,20 @@ def test_large_uniform_codes_use_popcounts(camera):
     np.testing.assert_array_equal(lbp_codes(image, 24, 3), local_binary_pattern(image, 24, 3, "uniform"))
 
 
-def test_known_codes_around_one_bright_pixel():
-    spot = np.zeros((5, 5), np.uint8)
-    spot[2, 2] = 9
-    codes = lbp_codes(spot, 8, 1, "default")
-    assert codes[2, 2] == 0                  # no neighbour reaches the centre
-    assert codes[2, 1] == 255 - (1 << 4) + (1 << 4)    # every bit: zeros >= 0, spot >= 0
-    assert codes[0, 0] == 255                # flat zeros: every neighbour >= centre
-    assert lbp_codes(spot, 8, 1, "uniform")[2, 2] == 0
+def test_known_codes_around_one_dark_pixel():
+    pit = np.full((5, 5), 9, np.uint8)
+    pit[2, 2] = 0
+    codes = lbp_codes(pit, 8, 1, "default")
+    # Bit i looks at angle 2πi/8, counter-clockwise from the right (row offset -R sin);
+    # the diagonal samples interpolate the pit too, so three bits drop around it.
+    assert codes[2, 2] == 255                                # every neighbour >= the centre
+    assert codes[2, 3] == 255 - (1 << 3) - (1 << 4) - (1 << 5)   # pit to the left: 135-225°
+    assert codes[2, 1] == 255 - (1 << 7) - (1 << 0) - (1 << 1)   # pit to the right: 315-45°
+    assert codes[1, 2] == 255 - (1 << 5) - (1 << 6) - (1 << 7)   # pit below: 225-315°
+    assert codes[3, 2] == 255 - (1 << 1) - (1 << 2) - (1 << 3)   # pit above: 45-135°
+    uniform = lbp_codes(pit, 8, 1, "uniform")
+    assert uniform[2, 2] == 8 and uniform[2, 3] == 5
+    assert lbp_codes(pit, 8, 1, "ror")[2, 3] == 31
 
 
 def test_histogram_equals_numpy_histogram_of_skimage_codes(camera):
