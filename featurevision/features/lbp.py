@@ -89,6 +89,7 @@ def _map_codes(codes, n_points, method):
 def _code_table(n_points, method):
     """``method``'s code of every ``"default"`` code, for ``P <= 16``."""
     table = _map_codes(np.arange(1 << n_points, dtype=np.uint32), n_points, method)
+    table = table.astype(_code_dtype(n_points))
     table.flags.writeable = False
     return table
 
@@ -155,27 +156,62 @@ def _exact_bits(padded, pad, index, row, col):
     return sample - flat[index] >= 0, inside
 
 
+def _code_dtype(n_points):
+    """The smallest unsigned type holding ``P``-bit codes."""
+    return np.uint8 if n_points <= 8 else np.uint16 if n_points <= 16 else np.uint32
+
+
+@functools.lru_cache(maxsize=256)
+def _flat_is_exact(row, col, h, w):
+    """Whether scikit-image samples a flat patch as exactly its value at this offset.
+
+    Its bilinear sum ``(1 - d) * v + d * v`` rounds below ``v`` for a few offsets,
+    values and positions (``d`` varies with the pixel's row or column in the last bits);
+    where it never does, a flat patch's bit is 1 and needs no float64 check.
+    """
+    values = np.arange(256, dtype=np.float64)[:, None]
+    for offset, length in ((row, h), (col, w)):
+        position = np.arange(length) + offset
+        d = (position - np.floor(position))[None, :]
+        if ((1 - d) * values + d * values != values).any():
+            return False
+    return True
+
+
+def _flat_mask(padded, radius, start, stop):
+    """Pixels whose whole ``(2 ceil(R) + 1)``-square window equals them, on the flat layout."""
+    size = 2 * math.ceil(radius) + 1
+    tall = padded.reshape(-1, padded.shape[2])
+    kernel = np.ones((size, size), np.uint8)
+    low = cv2.erode(tall, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    high = cv2.dilate(tall, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return (low == high).ravel()[start:stop]
+
+
 def _pack_planes(bits):
-    """``(P, n)`` bool bit planes (``n`` a multiple of 8) → ``(n,)`` uint32 codes.
+    """``(P, n)`` bool bit planes (``n`` a multiple of 8) → ``(n,)`` codes (uint8/16/32).
 
     Eight planes at a time are read as uint64 words of eight pixels each: shifting word
     ``j`` by ``j`` moves each pixel's 0/1 byte to bit ``j`` of that same byte, so their
     OR is the code byte of eight pixels per operation.
     """
     n_points, n = bits.shape
-    codes = np.zeros(n, np.uint32)
+    codes = np.zeros(n, _code_dtype(n_points))
     shifted = np.empty(n // 8, np.uint64)
     for group in range(0, n_points, 8):
         word = np.zeros(n // 8, np.uint64)
         for j in range(min(8, n_points - group)):
             np.left_shift(bits[group + j].view(np.uint64), np.uint64(j), out=shifted)
             word |= shifted
-        codes |= word.view(np.uint8).astype(np.uint32) << np.uint32(group)
+        if group == 0:
+            codes[:] = word.view(np.uint8)
+        else:
+            codes |= word.view(np.uint8).astype(codes.dtype) << codes.dtype.type(group)
     return codes
 
 
 def _default_codes(stack, n_points, radius):
-    """``"default"`` LBP codes (uint32) of an ``(m, h, w)`` uint8 stack.
+    """``"default"`` LBP codes (uint8, 16 or 32 by ``P``) of an ``(m, h, w)`` uint8 stack.
 
     The images are zero-padded and laid end to end in one flat array, where every
     neighbour is a fixed offset: each comparison is one contiguous pass over all the
@@ -191,7 +227,7 @@ def _default_codes(stack, n_points, radius):
     n = stop - start
     centre = flat[start:stop]
     bits = np.zeros((n_points, -(-n // 8) * 8), bool)
-    tall = None
+    tall = flat_patch = None
     for i, (row, col) in enumerate(zip(*_neighbour_offsets(n_points, radius))):
         if row == int(row) and col == int(col):
             offset = int(row) * width + int(col)
@@ -199,28 +235,33 @@ def _default_codes(stack, n_points, radius):
             continue
         if tall is None:
             tall = padded.astype(np.float32).reshape(-1, width)
+            flat_patch = _flat_mask(padded, radius, start, stop)
         kernel, anchor = _bilinear_kernel(row, col)
         diff = cv2.filter2D(tall, -1, kernel, anchor=anchor, borderType=cv2.BORDER_CONSTANT)
         diff = diff.ravel()[start:stop]
         np.greater_equal(diff, 0, out=bits[i, :n])
         doubtful = np.abs(diff) < np.float32(_TIE_TOLERANCE)
-        index = np.flatnonzero(doubtful)
-        if index.size:
+        if _flat_is_exact(float(row), float(col), h, w):
+            # Flat patches (most of the doubtful pixels) sample exactly their value: bit 1.
+            np.logical_or(bits[i, :n], flat_patch, out=bits[i, :n])
+            doubtful &= ~flat_patch
+        if doubtful.any():
+            index = np.flatnonzero(doubtful)
             exact, inside = _exact_bits(padded, pad, index + start, row, col)
             bits[i, index[inside]] = exact
-    codes = np.zeros(flat.size, np.uint32)
+    codes = np.zeros(flat.size, _code_dtype(n_points))
     codes[start:stop] = _pack_planes(bits)[:n]
     return codes.reshape(padded.shape)[:, pad:pad + h, pad:pad + w]
 
 
 def _codes_stack(stack, n_points, radius, method):
-    """``method``'s LBP codes (uint32) of an ``(m, h, w)`` uint8 stack."""
+    """``method``'s LBP codes (unsigned ints) of an ``(m, h, w)`` uint8 stack."""
     codes = _default_codes(stack, n_points, radius)
     if method == "default":
         return codes
     if n_points <= _LUT_MAX_POINTS:
         return _code_table(n_points, method)[codes]
-    return _map_codes(codes, n_points, method)
+    return _map_codes(codes.astype(np.uint32), n_points, method)
 
 
 def lbp_codes(image, n_points=8, radius=1, method="uniform"):
@@ -239,7 +280,7 @@ def lbp_codes(image, n_points=8, radius=1, method="uniform"):
 
     Returns
     -------
-    ndarray of shape (h, w), uint32
+    ndarray of shape (h, w), unsigned ints (the smallest type that holds the codes)
         Equal to ``local_binary_pattern(as_gray_u8(image), n_points, radius, method)``.
 
     Examples
