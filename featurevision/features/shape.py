@@ -1,8 +1,9 @@
 """HOG: histograms of oriented gradients (Dalal & Triggs 2005), as scikit-image computes them.
 
 The arithmetic follows ``skimage.feature.hog`` step for step, vectorised over whole images
-and whole stacks of images (``np.bincount`` over a cell × orientation index instead of a
-loop per cell and per bin), so its rows equal scikit-image's to float rounding:
+and whole stacks of images (``cv2.cartToPolar`` for magnitudes and angles, ``np.bincount``
+over a cell × orientation index instead of a loop per cell and per bin), so its rows equal
+scikit-image's to float rounding (1e-6; the tests hold it to that):
 
 - gradient: central differences ``[-1, 0, 1]`` along rows and columns, zero on the outer
   rows/columns of the image; magnitude ``hypot``, orientation
@@ -230,6 +231,9 @@ class HOG(BaseImageFeatures):
     Each image is converted to gray float in [0, 1] and resized to ``image_size`` (area
     averaging when shrinking, bilinear when enlarging), so every image gives the same
     width, whatever its size; a tiny or blank image gives a valid row (zeros when blank).
+    As in scikit-image, ``eps = 1e-5`` is small next to [0, 1] intensities, so the
+    rounding-level gradients of a nearly flat patch are normalised up to full-size
+    values.
     The descriptor on that canvas equals ``skimage.feature.hog`` with the same
     parameters to float rounding (see the module notes for how it differs from
     ``cv2.HOGDescriptor``). Colour is converted to gray (ITU-R 601 luma) first, where
