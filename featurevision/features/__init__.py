@@ -9,14 +9,29 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
+from .color import ColorHistogram
+from .lbp import LBP
+from .shape import HOG
 from .tamura import Tamura
 from .tiny import TinyImage
 
-__all__ = ["REGISTRY", "BaseImageFeatures", "Tamura", "TinyImage", "make_features"]
+__all__ = [
+    "REGISTRY",
+    "BaseImageFeatures",
+    "ColorHistogram",
+    "HOG",
+    "LBP",
+    "Tamura",
+    "TinyImage",
+    "make_features",
+]
 
 REGISTRY = {
     "tamura": Tamura,
     "tiny": TinyImage,
+    "hog": HOG,
+    "lbp": LBP,
+    "color": ColorHistogram,
 }
 
 

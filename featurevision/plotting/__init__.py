@@ -6,6 +6,7 @@ One submodule per family of features; every public function takes an optional ``
 
 from .benchmark import plot_accuracy_vs_time, plot_learning_curves
 from .evaluation import plot_confusion_matrix, plot_evaluation, plot_roc_curves
+from .shape import show_hog, show_lbp
 from .tamura import show_tamura
 
 __all__ = [
@@ -14,5 +15,7 @@ __all__ = [
     "plot_evaluation",
     "plot_learning_curves",
     "plot_roc_curves",
+    "show_hog",
+    "show_lbp",
     "show_tamura",
 ]

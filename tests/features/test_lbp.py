@@ -1,0 +1,99 @@
+"""LBP: codes equal skimage.feature.local_binary_pattern's, histograms equal np.histogram's."""
+
+import numpy as np
+import pytest
+from skimage.feature import local_binary_pattern
+
+from featurevision.features import LBP
+from featurevision.features.lbp import lbp_codes, lbp_n_bins
+
+RNG = np.random.default_rng(0)
+IMAGES = {
+    "photo": None,                                                    # camera crop, set below
+    "noise": RNG.integers(0, 256, (41, 37)).astype(np.uint8),
+    "ties": RNG.integers(0, 3, (48, 48)).astype(np.uint8),           # many exact interpolation ties
+    "flat": np.full((9, 9), 77, np.uint8),
+    "1x1": np.array([[5]], np.uint8),
+    "3x3": RNG.integers(0, 256, (3, 3)).astype(np.uint8),
+}
+CONFIGS = [(8, 1), (4, 1), (8, 2), (16, 2), (8, 1.5), (12, 2.5), (5, 1), (1, 1)]
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+@pytest.mark.parametrize("method", ["uniform", "ror", "default"])
+def test_codes_equal_skimage_exactly(camera, name, method):
+    image = camera[200:264, 300:380] if IMAGES[name] is None else IMAGES[name]
+    for n_points, radius in CONFIGS:
+        expected = local_binary_pattern(image, n_points, radius, method)
+        np.testing.assert_array_equal(lbp_codes(image, n_points, radius, method), expected,
+                                      err_msg=f"P={n_points} R={radius}")
+
+
+def test_large_uniform_codes_use_popcounts(camera):
+    image = camera[:50, :60]
+    np.testing.assert_array_equal(lbp_codes(image, 24, 3), local_binary_pattern(image, 24, 3, "uniform"))
+
+
+def test_known_codes_around_one_dark_pixel():
+    pit = np.full((5, 5), 9, np.uint8)
+    pit[2, 2] = 0
+    codes = lbp_codes(pit, 8, 1, "default")
+    # Bit i looks at angle 2πi/8, counter-clockwise from the right (row offset -R sin);
+    # the diagonal samples interpolate the pit too, so three bits drop around it.
+    assert codes[2, 2] == 255                                # every neighbour >= the centre
+    assert codes[2, 3] == 255 - (1 << 3) - (1 << 4) - (1 << 5)   # pit to the left: 135-225°
+    assert codes[2, 1] == 255 - (1 << 7) - (1 << 0) - (1 << 1)   # pit to the right: 315-45°
+    assert codes[1, 2] == 255 - (1 << 5) - (1 << 6) - (1 << 7)   # pit below: 225-315°
+    assert codes[3, 2] == 255 - (1 << 1) - (1 << 2) - (1 << 3)   # pit above: 45-135°
+    uniform = lbp_codes(pit, 8, 1, "uniform")
+    assert uniform[2, 2] == 8 and uniform[2, 3] == 5
+    assert lbp_codes(pit, 8, 1, "ror")[2, 3] == 31
+
+
+def test_histogram_equals_numpy_histogram_of_skimage_codes(camera):
+    image = camera[100:180, 100:190]
+    row = LBP(n_points=8, radius=1, grid=1).fit_transform([image])[0]
+    codes = local_binary_pattern(image, 8, 1, "uniform")
+    expected, _ = np.histogram(codes, bins=10, range=(0, 10))
+    np.testing.assert_allclose(row, expected / codes.size, rtol=1e-6)
+
+
+def _ror8(value):
+    return min(((value >> k) | (value << (8 - k))) & 255 for k in range(8))
+
+
+def test_grid_cells_and_ror_bins(camera):
+    image = camera[:60, :90]
+    row = LBP(method="ror", grid=(2, 3)).fit_transform([image])[0]
+    classes = sorted({_ror8(v) for v in range(256)})     # the 36 rotation classes of 8 bits
+    assert lbp_n_bins(8, "ror") == len(classes) == 36 and row.shape == (6 * 36,)
+    cell = local_binary_pattern(image, 8, 1, "ror")[30:60, 60:90]      # cell (1, 2)
+    expected = [(cell == value).mean() for value in classes]
+    np.testing.assert_allclose(row[5 * 36:], expected, rtol=1e-6)
+
+
+def test_multiple_radii_concatenate():
+    extractor = LBP(n_points=[8, 16], radius=[1, 2], grid=2).fit(np.zeros((1, 8, 8)))
+    assert extractor.n_features_out_ == 4 * (10 + 18)
+    assert LBP(n_points=8, radius=[1, 2, 3], grid=1).fit(np.zeros((1, 8, 8))).n_features_out_ == 30
+
+
+def test_tiny_images_give_empty_cells_zero_and_finite_rows():
+    rows = LBP(grid=3).fit_transform([np.zeros((1, 1), np.uint8), np.full((3, 3), 9, np.uint8)])
+    assert np.isfinite(rows).all()
+    assert rows[0].sum() == pytest.approx(1.0)       # one pixel: one cell, one code
+    assert rows[1].reshape(9, 10).sum(axis=1) == pytest.approx(np.ones(9))
+
+
+def test_batch_equals_one_by_one(small_batch, color_batch):
+    extractor = LBP(n_points=[8, 12], radius=[1, 1.5]).fit(small_batch)
+    for stack in (small_batch, color_batch, small_batch / 255.0):
+        np.testing.assert_array_equal(extractor.transform(stack), extractor.transform(list(stack)))
+
+
+@pytest.mark.parametrize("params", [dict(method="var"), dict(n_points=0), dict(radius=0),
+                                    dict(n_points=17, method="ror"), dict(n_points=[8, 8], radius=[1, 2, 3]),
+                                    dict(grid=0), dict(radius=float("inf"))])
+def test_bad_parameters_raise(params):
+    with pytest.raises(ValueError):
+        LBP(**params).fit(np.zeros((1, 8, 8)))
