@@ -9,11 +9,15 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
+from .gabor import GaborBank
+from .glcm import GLCM
 from .tiny import TinyImage
 
-__all__ = ["REGISTRY", "BaseImageFeatures", "TinyImage", "make_features"]
+__all__ = ["REGISTRY", "BaseImageFeatures", "GLCM", "GaborBank", "TinyImage", "make_features"]
 
 REGISTRY = {
+    "gabor": GaborBank,
+    "glcm": GLCM,
     "tiny": TinyImage,
 }
 
