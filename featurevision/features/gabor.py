@@ -69,7 +69,7 @@ def gabor_kernels(frequencies, orientations=6, bandwidth=1.0, sigma=None, n_stds
     Examples
     --------
     >>> [k.shape for k in gabor_kernels([0.25], orientations=2)]
-    [(9, 9), (9, 9)]
+    [(15, 15), (15, 15)]
     """
     return [
         gabor_kernel(f, theta, bandwidth=bandwidth, sigma_x=sigma, sigma_y=sigma, n_stds=n_stds)

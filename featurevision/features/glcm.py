@@ -47,16 +47,15 @@ def _count(stack, offsets, levels):
     """
     m, h, w = stack.shape
     out = np.zeros((m, len(offsets), levels * levels), dtype=np.uint32)
-    base = (np.arange(m, dtype=np.intp) * levels * levels).reshape(m, 1, 1)
+    # The first pixel's part of every code, once; intp is what bincount counts without a cast.
+    firsts = stack.astype(np.intp) * levels + (np.arange(m, dtype=np.intp) * levels**2).reshape(m, 1, 1)
     for k, (dr, dc) in enumerate(offsets):
         r0, r1 = max(0, -dr), min(h, h - dr)
         c0, c1 = max(0, -dc), min(w, w - dc)
         if r1 <= r0 or c1 <= c0:
             continue
-        first = stack[:, r0:r1, c0:c1].astype(np.intp)
-        second = stack[:, r0 + dr : r1 + dr, c0 + dc : c1 + dc]
-        codes = base + first * levels + second
-        out[:, k] = np.bincount(codes.ravel(), minlength=m * levels * levels).reshape(m, -1)
+        codes = firsts[:, r0:r1, c0:c1] + stack[:, r0 + dr : r1 + dr, c0 + dc : c1 + dc]
+        out[:, k] = np.bincount(codes.ravel(), minlength=m * levels**2).reshape(m, -1)
     return out.reshape(m, len(offsets), levels, levels)
 
 

@@ -4,4 +4,6 @@ One submodule per family of features; every public function takes an optional ``
 (or ``fig``) and returns what it drew on, so figures compose in notebooks.
 """
 
-__all__ = []
+from .texture import show_gabor_bank, show_glcm
+
+__all__ = ["show_gabor_bank", "show_glcm"]
