@@ -274,12 +274,15 @@ class GaborBank(BaseImageFeatures):
         if isinstance(self.orientations, numbers.Integral):
             check_scalar(self.orientations, "orientations", numbers.Integral, min_val=1)
         elif not len(gabor_orientations(self.orientations)):
-            raise ValueError("orientations must be a positive int or a non-empty sequence of angles")
-        check_scalar(self.bandwidth, "bandwidth", numbers.Real, min_val=0, include_boundaries="neither")
+            raise ValueError("orientations must be a positive int or a non-empty sequence "
+                             "of angles")
+        positive = {"min_val": 0, "include_boundaries": "neither"}
+        check_scalar(self.bandwidth, "bandwidth", numbers.Real, **positive)
         if self.sigma is not None:
-            check_scalar(self.sigma, "sigma", numbers.Real, min_val=0, include_boundaries="neither")
-        check_scalar(self.n_stds, "n_stds", numbers.Real, min_val=0, include_boundaries="neither")
-        if isinstance(self.stats, str) or not len(self.stats) or len(set(self.stats)) != len(self.stats):
+            check_scalar(self.sigma, "sigma", numbers.Real, **positive)
+        check_scalar(self.n_stds, "n_stds", numbers.Real, **positive)
+        stats = self.stats
+        if isinstance(stats, str) or not len(stats) or len(set(stats)) != len(stats):
             raise ValueError(f"stats must be a non-empty sequence of distinct names from "
                              f"{list(_STATS)}, got {self.stats!r}")
         for stat in self.stats:
@@ -293,7 +296,7 @@ class GaborBank(BaseImageFeatures):
         rows, cols = check_grid(self.grid)
         degrees = np.degrees(gabor_orientations(self.orientations))
         kernels = [f"f{f:.4g}_o{d:.4g}" for f in self.frequencies for d in degrees]
-        cells = [""] if rows * cols == 1 else [f"_r{r}c{c}" for r in range(rows) for c in range(cols)]
+        cells = [f"_r{r}c{c}" for r in range(rows) for c in range(cols)] if rows * cols > 1 else [""]
         return [f"{stat}_{k}{cell}" for stat in self.stats for k in kernels for cell in cells]
 
     def _pool(self, magnitude):
@@ -302,7 +305,8 @@ class GaborBank(BaseImageFeatures):
         h, w = magnitude.shape[-2:]
         ys = np.linspace(0, h, rows + 1).astype(int)
         xs = np.linspace(0, w, cols + 1).astype(int)
-        out = np.zeros((len(magnitude), len(self.stats), magnitude.shape[1], rows, cols), np.float32)
+        out = np.zeros((len(magnitude), len(self.stats), magnitude.shape[1], rows, cols),
+                       dtype=np.float32)
         for r in range(rows):
             for c in range(cols):
                 cell = magnitude[:, :, ys[r] : ys[r + 1], xs[c] : xs[c + 1]]

@@ -48,7 +48,8 @@ def _count(stack, offsets, levels):
     m, h, w = stack.shape
     out = np.zeros((m, len(offsets), levels * levels), dtype=np.uint32)
     # The first pixel's part of every code, once; intp is what bincount counts without a cast.
-    firsts = stack.astype(np.intp) * levels + (np.arange(m, dtype=np.intp) * levels**2).reshape(m, 1, 1)
+    image_codes = (np.arange(m, dtype=np.intp) * levels**2).reshape(m, 1, 1)
+    firsts = stack.astype(np.intp) * levels + image_codes
     for k, (dr, dc) in enumerate(offsets):
         r0, r1 = max(0, -dr), min(h, h - dr)
         c0, c1 = max(0, -dc), min(w, w - dc)
@@ -148,7 +149,8 @@ def glcm(image, distances, angles, levels=None, symmetric=False, normed=False):
             raise ValueError("levels is required for images other than uint8 or int8")
         levels = 256
     if image.size and (image.min() < 0 or image.max() >= levels):
-        raise ValueError(f"gray levels must lie in [0, {levels}), got [{image.min()}, {image.max()}]")
+        raise ValueError(f"gray levels must lie in [0, {levels}), "
+                         f"got [{image.min()}, {image.max()}]")
     offsets = _offsets(distances, angles)
     counts = _count(image[None], offsets, levels)[0]
     if symmetric:
@@ -171,7 +173,8 @@ def glcm_props(P, props=("contrast", "dissimilarity", "homogeneity", "energy", "
     ----------
     P : ndarray of shape (levels, levels, n_distances, n_angles)
         Co-occurrence counts or frequencies, as :func:`glcm` returns.
-    props : sequence of str, default=("contrast", "dissimilarity", "homogeneity", "energy", "correlation")
+    props : sequence of str, default=("contrast", "dissimilarity", "homogeneity", \
+            "energy", "correlation")
         Names from :data:`GLCM_PROPS`.
 
     Returns
@@ -192,7 +195,8 @@ def glcm_props(P, props=("contrast", "dissimilarity", "homogeneity", "energy", "
     """
     P = np.asarray(P)
     if P.ndim != 4 or P.shape[0] != P.shape[1]:
-        raise ValueError(f"P must have shape (levels, levels, n_distances, n_angles), got {P.shape}")
+        raise ValueError(f"P must have shape (levels, levels, n_distances, n_angles), "
+                         f"got {P.shape}")
     for prop in props:
         check_option("props", prop, GLCM_PROPS)
     return _props(_normalise(np.moveaxis(P, (2, 3), (0, 1))), props)
@@ -218,7 +222,8 @@ class GLCM(BaseImageFeatures):
         Gray levels after quantisation (2 to 256); fewer levels give denser matrices.
     symmetric : bool, default=True
         Count each pair both ways, so the direction of an offset does not matter.
-    props : sequence of str, default=("contrast", "dissimilarity", "homogeneity", "energy", "correlation", "entropy")
+    props : sequence of str, default=("contrast", "dissimilarity", "homogeneity", \
+            "energy", "correlation", "entropy")
         Names from :data:`GLCM_PROPS`.
     rotation_invariant : bool, default=False
         Replace the per-angle values by their mean and range over the angles
@@ -244,7 +249,8 @@ class GLCM(BaseImageFeatures):
     """
 
     def __init__(self, distances=(1, 2, 4), angles=4, levels=32, symmetric=True,
-                 props=("contrast", "dissimilarity", "homogeneity", "energy", "correlation", "entropy"),
+                 props=("contrast", "dissimilarity", "homogeneity", "energy", "correlation",
+                        "entropy"),
                  rotation_invariant=False, image_shape=None, n_jobs=None, progress=False,
                  memory=None):
         self.distances = distances
@@ -268,7 +274,8 @@ class GLCM(BaseImageFeatures):
         elif not len(_angles(self.angles)):
             raise ValueError("angles must be a positive int or a non-empty sequence of radians")
         check_scalar(self.levels, "levels", numbers.Integral, min_val=2, max_val=256)
-        if isinstance(self.props, str) or not len(self.props) or len(set(self.props)) != len(self.props):
+        props = self.props
+        if isinstance(props, str) or not len(props) or len(set(props)) != len(props):
             raise ValueError(f"props must be a non-empty sequence of distinct names from "
                              f"{list(GLCM_PROPS)}, got {self.props!r}")
         for prop in self.props:
@@ -277,7 +284,8 @@ class GLCM(BaseImageFeatures):
     def _feature_names(self):
         degrees = np.degrees(_angles(self.angles))
         suffixes = ("mean", "range") if self.rotation_invariant else [f"a{a:.4g}" for a in degrees]
-        return [f"{prop}_d{d:g}_{s}" for prop in self.props for d in self.distances for s in suffixes]
+        return [f"{prop}_d{d:g}_{suffix}"
+                for prop in self.props for d in self.distances for suffix in suffixes]
 
     def _rows(self, stack):
         """Rows ``(m, n_features)`` of a uint8 ``(m, h, w)`` stack."""

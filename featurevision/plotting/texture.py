@@ -63,7 +63,8 @@ def show_gabor_bank(image=None, frequencies=(0.05, 0.1, 0.2, 0.4), orientations=
     magnitude = None
     if image is not None:
         gray = as_gray_float(np.asarray(image))
-        magnitude = np.abs(gabor_responses(gray, frequencies, orientations, bandwidth, sigma, n_stds))
+        responses = gabor_responses(gray, frequencies, orientations, bandwidth, sigma, n_stds)
+        magnitude = np.abs(responses)
     for i, f in enumerate(frequencies):
         for j in range(n_o):
             ax = axes[i, j]
@@ -76,7 +77,8 @@ def show_gabor_bank(image=None, frequencies=(0.05, 0.1, 0.2, 0.4), orientations=
                 axes[n_f + i, j].set_title(f"|response| f={f:g}, {degrees[j]:.0f}°", fontsize=7)
     for ax in axes.ravel():
         ax.set_axis_off()
-    fig.suptitle("Gabor kernels (real part)" + ("" if image is None else " and response magnitudes"))
+    title = "Gabor kernels (real part)"
+    fig.suptitle(title if image is None else f"{title} and response magnitudes")
     return fig
 
 

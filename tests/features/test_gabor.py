@@ -74,7 +74,8 @@ def test_energy_peaks_at_the_filter_matching_a_grating(f_index, o_index):
 
 
 def test_stats_and_cells_pool_the_magnitudes(small_batch):
-    bank = GaborBank(frequencies=(0.1, 0.3), orientations=2, stats=("mean", "std", "energy"), grid=2)
+    bank = GaborBank(frequencies=(0.1, 0.3), orientations=2, stats=("mean", "std", "energy"),
+                     grid=2)
     row = bank.fit_transform(small_batch[:1])[0].reshape(3, 4, 2, 2)
     magnitude = np.abs(gabor_responses(small_batch[0] / 255.0, (0.1, 0.3), 2)).reshape(4, 64, 64)
     cells = magnitude.reshape(4, 2, 32, 2, 32).transpose(0, 1, 3, 2, 4).reshape(4, 2, 2, -1)

@@ -73,8 +73,8 @@ def test_batch_path_equals_one_image_at_a_time(small_batch):
 
 
 def test_an_image_too_small_for_the_offsets_gives_empty_matrices():
-    row = GLCM(distances=(4,), angles=1, props=("contrast", "correlation", "entropy")).fit_transform(
-        [np.arange(9, dtype=np.uint8).reshape(3, 3)])
+    extractor = GLCM(distances=(4,), angles=1, props=("contrast", "correlation", "entropy"))
+    row = extractor.fit_transform([np.arange(9, dtype=np.uint8).reshape(3, 3)])
     np.testing.assert_array_equal(row, [[0, 1, 0]])
 
 
