@@ -155,8 +155,9 @@ class _Bank:
         """Complex64 responses ``(m, K, h, w)`` of an ``(m, h, w)`` float stack."""
         m, h, w = images.shape
         (py, px), shape = self.pad, self.fft_shape(h, w)
-        # "symmetric" is ndi's "reflect" (edge pixel repeated), also when the pad
-        # exceeds the image: both repeat the mirrored image periodically.
+        # "symmetric" is ndi's "reflect" (edge pixel repeated); past one image width it
+        # repeats the mirror periodically, as ndi documents (ndi.convolve itself departs
+        # from that for kernels over twice the image: see tests/features/test_gabor.py).
         padded = np.pad(images, ((0, 0), (py, py), (px, px)), mode="symmetric")
         spectrum = scipy.fft.fft2(padded, s=shape, axes=(-2, -1))
         products = spectrum[:, None] * self.spectra(shape)[None]

@@ -5,6 +5,7 @@ import pytest
 from skimage.feature import graycomatrix, graycoprops
 
 from featurevision.features import GLCM
+from featurevision.features import glcm as glcm_module
 from featurevision.features.glcm import GLCM_PROPS, glcm, glcm_props
 
 OFFSETS = [
@@ -28,6 +29,15 @@ def test_matrices_and_props_equal_skimage(distances, angles, symmetric, normed):
     for k, prop in enumerate(GLCM_PROPS):
         np.testing.assert_allclose(props[k], graycoprops(reference, prop), rtol=1e-12, atol=1e-12,
                                    err_msg=prop)
+
+
+def test_sixteen_bit_levels_and_banded_counting_equal_skimage(monkeypatch):
+    image = np.random.default_rng(1).integers(0, 300, (40, 30)).astype(np.uint16)
+    reference = graycomatrix(image, [1, 3], [0, np.pi / 2], levels=300)
+    np.testing.assert_array_equal(glcm(image, [1, 3], [0, np.pi / 2], levels=300), reference)
+    # Counting in row bands (as images past 2**24 pixels are) gives the same matrices.
+    monkeypatch.setattr(glcm_module, "_EXACT_PAIRS", 70)
+    np.testing.assert_array_equal(glcm(image, [1, 3], [0, np.pi / 2], levels=300), reference)
 
 
 def test_extractor_rows_equal_skimage_on_a_photograph(camera):
@@ -83,6 +93,7 @@ def test_an_image_too_small_for_the_offsets_gives_empty_matrices():
     (np.full((4, 4), 9, np.uint16), {"levels": 8}),
     (np.zeros((4, 4), np.uint16), {}),
     (np.zeros(4, np.uint8), {}),
+    (np.zeros((4, 4), np.int32), {"levels": 70000}),
 ])
 def test_glcm_rejects_what_skimage_rejects(image, kwargs):
     with pytest.raises(ValueError):
