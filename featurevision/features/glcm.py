@@ -82,40 +82,41 @@ def _normalise(P):
 
 
 def _props(P, props):
-    """Properties ``(len(props), ...)`` of normalised matrices ``P`` of shape (..., L, L)."""
+    """Properties ``(len(props), ...)`` of normalised matrices ``P`` of shape (..., L, L).
+
+    Weighted sums are one matrix product over all matrices; the mean, variance and
+    correlation come from the marginals (``Σᵢⱼ P (i−μ)² = Σᵢ pᵢ (i−μ)²``), centred as
+    skimage centres them, so a flat matrix gets a variance of exactly 0.
+    """
     levels = P.shape[-1]
-    i = np.arange(levels, dtype=np.float64).reshape(-1, 1)
-    j = i.reshape(1, -1)
-    p_i, p_j = P.sum(axis=-1), P.sum(axis=-2)  # marginals
-    mean_i, mean_j = p_i @ i[:, 0], p_j @ i[:, 0]
+    lead = P.shape[:-2]
+    flat = P.reshape(-1, levels * levels)
+    g = np.arange(levels, dtype=np.float64)
+    gap = g[:, None] - g[None, :]
+    weights = {"contrast": gap**2, "dissimilarity": np.abs(gap),
+               "homogeneity": 1.0 / (1.0 + gap**2)}
+    p_i, p_j = P.sum(axis=-1), P.sum(axis=-2)
+    di, dj = g - (p_i @ g)[..., None], g - (p_j @ g)[..., None]
+    var_i, var_j = (p_i * di**2).sum(axis=-1), (p_j * dj**2).sum(axis=-1)
     results = []
     for prop in props:
-        if prop == "contrast":
-            value = (P * (i - j) ** 2).sum(axis=(-2, -1))
-        elif prop == "dissimilarity":
-            value = (P * np.abs(i - j)).sum(axis=(-2, -1))
-        elif prop == "homogeneity":
-            value = (P / (1.0 + (i - j) ** 2)).sum(axis=(-2, -1))
+        if prop in weights:
+            value = flat @ weights[prop].ravel()
         elif prop in ("ASM", "energy"):
-            value = np.square(P).sum(axis=(-2, -1))
+            value = np.einsum("nk,nk->n", flat, flat)
             value = np.sqrt(value) if prop == "energy" else value
         elif prop == "mean":
-            value = mean_i
+            value = p_i @ g
         elif prop in ("variance", "std"):
-            # Centred sums, as skimage computes them (E[i²] - mean² loses digits).
-            value = (P * (i - mean_i[..., None, None]) ** 2).sum(axis=(-2, -1))
-            value = np.sqrt(value) if prop == "std" else value
+            value = np.sqrt(var_i) if prop == "std" else var_i
         elif prop == "entropy":
-            logs = np.log(P, where=P > 0, out=np.zeros_like(P))
-            value = -(P * logs).sum(axis=(-2, -1))
+            value = -np.einsum("nk,nk->n", flat, np.log(np.where(flat > 0, flat, 1.0)))
         else:  # correlation
-            di, dj = i - mean_i[..., None, None], j - mean_j[..., None, None]
-            std_i = np.sqrt((P * di**2).sum(axis=(-2, -1)))
-            std_j = np.sqrt((P * dj**2).sum(axis=(-2, -1)))
-            cov = (P * di * dj).sum(axis=(-2, -1))
-            flat = (std_i < 1e-15) | (std_j < 1e-15)
-            value = np.where(flat, 1.0, cov / np.where(flat, 1.0, std_i * std_j))
-        results.append(value)
+            cov = (di * (P @ dj[..., None])[..., 0]).sum(axis=-1)
+            std_i, std_j = np.sqrt(var_i), np.sqrt(var_j)
+            is_flat = (std_i < 1e-15) | (std_j < 1e-15)
+            value = np.where(is_flat, 1.0, cov / np.where(is_flat, 1.0, std_i * std_j))
+        results.append(np.reshape(value, lead))
     return np.stack(results)
 
 
@@ -226,8 +227,9 @@ class GLCM(BaseImageFeatures):
     (``v · levels // 256``); a co-occurrence matrix is counted for every distance ×
     angle (:func:`glcm`, symmetric by default) and summarised by :func:`glcm_props`.
     Each offset's pairs are counted as one 2-D histogram (``cv2.calcHist``) of two
-    shifted views of the image. An image too small for an offset has an empty matrix, whose properties are
-    0 (correlation 1).
+    shifted views of the image; the properties are computed for the whole stack at
+    once. An image too small for an offset has an empty matrix, whose properties are 0
+    (correlation 1).
 
     Parameters
     ----------
