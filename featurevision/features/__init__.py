@@ -10,6 +10,8 @@ from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
 from .color import ColorHistogram
+from .gabor import GaborBank
+from .glcm import GLCM
 from .lbp import LBP
 from .shape import HOG
 from .tamura import Tamura
@@ -19,6 +21,8 @@ __all__ = [
     "REGISTRY",
     "BaseImageFeatures",
     "ColorHistogram",
+    "GLCM",
+    "GaborBank",
     "HOG",
     "LBP",
     "Tamura",
@@ -27,11 +31,13 @@ __all__ = [
 ]
 
 REGISTRY = {
-    "tamura": Tamura,
-    "tiny": TinyImage,
+    "color": ColorHistogram,
+    "gabor": GaborBank,
+    "glcm": GLCM,
     "hog": HOG,
     "lbp": LBP,
-    "color": ColorHistogram,
+    "tamura": Tamura,
+    "tiny": TinyImage,
 }
 
 

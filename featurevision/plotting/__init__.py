@@ -8,6 +8,7 @@ from .benchmark import plot_accuracy_vs_time, plot_learning_curves
 from .evaluation import plot_confusion_matrix, plot_evaluation, plot_roc_curves
 from .shape import show_hog, show_lbp
 from .tamura import show_tamura
+from .texture import show_gabor_bank, show_glcm
 
 __all__ = [
     "plot_accuracy_vs_time",
@@ -15,6 +16,8 @@ __all__ = [
     "plot_evaluation",
     "plot_learning_curves",
     "plot_roc_curves",
+    "show_gabor_bank",
+    "show_glcm",
     "show_hog",
     "show_lbp",
     "show_tamura",
