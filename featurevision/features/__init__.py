@@ -9,12 +9,20 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
+from .blobs import BLOB_PRESETS, Blobs
+from .corners import HarrisCorners
+from .edges import CannyEdges
 from .tiny import TinyImage
 
-__all__ = ["REGISTRY", "BaseImageFeatures", "TinyImage", "make_features"]
+__all__ = ["REGISTRY", "BaseImageFeatures", "Blobs", "CannyEdges", "HarrisCorners", "TinyImage",
+           "make_features"]
 
 REGISTRY = {
+    "blobs": Blobs,
+    "canny": CannyEdges,
+    "harris": HarrisCorners,
     "tiny": TinyImage,
+    **BLOB_PRESETS,
 }
 
 

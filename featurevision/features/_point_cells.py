@@ -1,0 +1,54 @@
+"""Pooling of point detections (edge pixels, corners, blobs) over a grid of image cells."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["cell_of_points", "cell_areas", "cell_names"]
+
+
+def _bins(coords, length, n_bins):
+    # Bin b holds the pixels [b * length / n_bins, (b + 1) * length / n_bins): the same
+    # split as cell_areas, so densities divide by the right pixel counts.
+    bins = (np.asarray(coords, dtype=np.float64) * n_bins / length).astype(np.intp)
+    return np.clip(bins, 0, n_bins - 1)
+
+
+def cell_of_points(ys, xs, shape, grid):
+    """Return the flat cell index (row-major) of each point ``(ys[i], xs[i])``.
+
+    Coordinates may be fractional (sub-pixel detections); points on or past the far
+    border fall in the last cell.
+
+    Examples
+    --------
+    >>> cell_of_points([0, 5, 9], [9, 0, 9], (10, 10), (2, 2))
+    array([1, 2, 3])
+    """
+    return _bins(ys, shape[0], grid[0]) * grid[1] + _bins(xs, shape[1], grid[1])
+
+
+def cell_areas(shape, grid):
+    """Return the pixel count of each cell (row-major), flattened; 0 for empty cells.
+
+    An image smaller than the grid leaves some cells without pixels.
+
+    Examples
+    --------
+    >>> cell_areas((3, 4), (2, 2))
+    array([4, 4, 2, 2])
+    """
+    rows = np.bincount(_bins(np.arange(shape[0]), shape[0], grid[0]), minlength=grid[0])
+    cols = np.bincount(_bins(np.arange(shape[1]), shape[1], grid[1]), minlength=grid[1])
+    return np.outer(rows, cols).ravel()
+
+
+def cell_names(grid):
+    """Return the names ``"r{row}c{col}"`` of the cells, row-major.
+
+    Examples
+    --------
+    >>> cell_names((1, 2))
+    ['r0c0', 'r0c1']
+    """
+    return [f"r{r}c{c}" for r in range(grid[0]) for c in range(grid[1])]
