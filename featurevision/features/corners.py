@@ -39,11 +39,11 @@ def _response(gray, k, block_size, sigma):
     return smooth, cv2.cornerHarris(smooth, block_size, 3, k)
 
 
-def harris_response(image, k=0.04, block_size=3, sigma=1.0):
+def harris_response(image, k=0.04, block_size=3, sigma=0.0):
     """Return the Harris corner response ``det(M) - k trace(M)^2`` of one image.
 
-    ``M`` is the structure tensor of the image (intensities in [0, 1]) after Gaussian
-    smoothing with ``sigma``, from 3×3 Sobel derivatives summed over a ``block_size``
+    ``M`` is the structure tensor of the image (intensities in [0, 1]), optionally
+    smoothed with ``sigma``, from 3×3 Sobel derivatives summed over a ``block_size``
     square window: ``cv2.cornerHarris``. Corners respond positively, edges negatively,
     flat regions near zero; the response grows as the fourth power of the contrast.
 
@@ -55,8 +55,11 @@ def harris_response(image, k=0.04, block_size=3, sigma=1.0):
         Harris' sensitivity constant (0.04–0.06 is usual).
     block_size : int, default=3
         Side of the window summing the structure tensor.
-    sigma : float, default=1.0
-        Standard deviation of the Gaussian smoothing before differentiation; 0 for none.
+    sigma : float, default=0.0
+        Standard deviation of a Gaussian smoothing before differentiation; 0 for none
+        (the 3×3 Sobel already smooths). Smoothing blurs an X-junction's saddle, which
+        moves the response's peak away from it (2 px at ``sigma=1``); ``subpixel``
+        brings it back.
 
     Returns
     -------
@@ -125,7 +128,7 @@ def _detect(gray, k, block_size, sigma, threshold_rel, min_distance, max_corners
     return ys, xs, values
 
 
-def harris_corners(image, k=0.04, block_size=3, sigma=1.0, threshold_rel=0.01, min_distance=3,
+def harris_corners(image, k=0.04, block_size=3, sigma=0.0, threshold_rel=0.01, min_distance=3,
                    max_corners=None, subpixel=False):
     """Return the corners of one image as ``(row, col)`` coordinates, strongest first.
 
@@ -190,8 +193,11 @@ class HarrisCorners(BaseImageFeatures):
         Harris' sensitivity constant.
     block_size : int, default=3
         Side of the window summing the structure tensor.
-    sigma : float, default=1.0
-        Standard deviation of the Gaussian smoothing before differentiation; 0 for none.
+    sigma : float, default=0.0
+        Standard deviation of a Gaussian smoothing before differentiation; 0 for none
+        (the 3×3 Sobel already smooths). Smoothing blurs an X-junction's saddle, which
+        moves the response's peak away from it (2 px at ``sigma=1``); ``subpixel``
+        brings it back.
     threshold_rel : float, default=0.01
         Minimum response as a fraction of the image's largest response.
     min_distance : int, default=3
@@ -223,7 +229,7 @@ class HarrisCorners(BaseImageFeatures):
     ((3, 10), dtype('float32'))
     """
 
-    def __init__(self, k=0.04, block_size=3, sigma=1.0, threshold_rel=0.01, min_distance=3,
+    def __init__(self, k=0.04, block_size=3, sigma=0.0, threshold_rel=0.01, min_distance=3,
                  max_corners=None, grid=(4, 4), subpixel=False, image_shape=None, n_jobs=None,
                  progress=False, memory=None):
         self.k = k

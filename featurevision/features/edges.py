@@ -17,6 +17,11 @@ __all__ = ["CannyEdges", "canny_edges", "canny_thresholds"]
 #: Low threshold as a fraction of the automatic high threshold (Fang, Yue & Yu 2009).
 AUTO_LOW_RATIO = 0.5
 
+#: Least automatic high threshold (L1 Sobel units): about a 6-gray-level step after the
+#: default smoothing. Below it Otsu would split an image's noise or shading, which
+#: has no edges, into "edges".
+MIN_AUTO_HIGH = 20.0
+
 # The automatic threshold reads the L1 gradient magnitude in steps of 4 (uint8 for
 # cv2.threshold's Otsu), saturating at 1020, which only lumps the strongest edges together.
 _MAGNITUDE_STEP = 4.0
@@ -50,9 +55,7 @@ def _otsu_high(dx, dy):
 
 def _resolve_thresholds(dx, dy, low, high):
     if high is None:
-        high = _otsu_high(dx, dy)
-        if low is not None:
-            high = max(high, low)
+        high = max(_otsu_high(dx, dy), MIN_AUTO_HIGH, 0.0 if low is None else low)
     if low is None:
         low = AUTO_LOW_RATIO * high
     return float(low), float(high)
@@ -64,8 +67,8 @@ def canny_thresholds(image, sigma=1.0):
     ``high`` is Otsu's threshold (Otsu 1979) of the L1 gradient magnitude
     ``|dI/dx| + |dI/dy|`` (3×3 Sobel on 0–255 intensities after Gaussian smoothing,
     cv2.Canny's default magnitude), estimated on every second row and column in steps of
-    4; ``low = 0.5 * high`` (Fang, Yue & Yu 2009). A blank image gets ``(0, 0)``: with
-    Canny's strict ``magnitude > low`` test it has no edges.
+    4, and at least :data:`MIN_AUTO_HIGH` so that a flat or gently shaded image has no
+    edges; ``low = 0.5 * high`` (Fang, Yue & Yu 2009).
 
     Parameters
     ----------
@@ -121,8 +124,9 @@ def canny_edges(image, sigma=1.0, low=None, high=None):
         Standard deviation of the Gaussian smoothing; 0 for none.
     low, high : float, optional
         Hysteresis thresholds on the L1 Sobel magnitude of 0–255 intensities (cv2.Canny's
-        units). ``high=None`` takes Otsu's threshold of the magnitude and ``low=None``
-        half of ``high`` (see :func:`canny_thresholds`).
+        units). ``high=None`` takes Otsu's threshold of the magnitude (at least
+        :data:`MIN_AUTO_HIGH` and ``low``) and ``low=None`` half of ``high`` (see
+        :func:`canny_thresholds`).
 
     Returns
     -------
