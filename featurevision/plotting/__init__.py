@@ -4,4 +4,6 @@ One submodule per family of features; every public function takes an optional ``
 (or ``fig``) and returns what it drew on, so figures compose in notebooks.
 """
 
-__all__ = []
+from .detectors import show_blobs, show_corners, show_edges
+
+__all__ = ["show_blobs", "show_corners", "show_edges"]
