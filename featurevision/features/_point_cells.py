@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-__all__ = ["cell_of_points", "cell_areas", "cell_names"]
+__all__ = ["cell_of_points", "cell_map", "cell_areas", "cell_names"]
 
 
 def _bins(coords, length, n_bins):
@@ -28,10 +30,30 @@ def cell_of_points(ys, xs, shape, grid):
     return _bins(ys, shape[0], grid[0]) * grid[1] + _bins(xs, shape[1], grid[1])
 
 
+@functools.lru_cache(maxsize=8)
+def cell_map(shape, grid):
+    """Return the cell index of every pixel, flattened (int32, read-only, cached per shape).
+
+    Looking a dense set of points (edge pixels) up by flat index is much cheaper than
+    binning their coordinates; a dataset's images mostly share a few shapes.
+
+    Examples
+    --------
+    >>> cell_map((2, 4), (1, 2)).tolist()
+    [0, 0, 1, 1, 0, 0, 1, 1]
+    """
+    rows = _bins(np.arange(shape[0]), shape[0], grid[0]) * grid[1]
+    cols = _bins(np.arange(shape[1]), shape[1], grid[1])
+    cells = (rows[:, None] + cols[None, :]).astype(np.int32).ravel()
+    cells.flags.writeable = False
+    return cells
+
+
+@functools.lru_cache(maxsize=8)
 def cell_areas(shape, grid):
     """Return the pixel count of each cell (row-major), flattened; 0 for empty cells.
 
-    An image smaller than the grid leaves some cells without pixels.
+    An image smaller than the grid leaves some cells without pixels. Read-only, cached.
 
     Examples
     --------
@@ -40,7 +62,9 @@ def cell_areas(shape, grid):
     """
     rows = np.bincount(_bins(np.arange(shape[0]), shape[0], grid[0]), minlength=grid[0])
     cols = np.bincount(_bins(np.arange(shape[1]), shape[1], grid[1]), minlength=grid[1])
-    return np.outer(rows, cols).ravel()
+    areas = np.outer(rows, cols).ravel()
+    areas.flags.writeable = False
+    return areas
 
 
 def cell_names(grid):

@@ -122,51 +122,56 @@ def _parabola_offset(minus, centre, plus):
     return np.clip(offset, -0.5, 0.5)
 
 
-def _octave_maxima(stack, owned_rows, threshold):
-    """3-D local maxima of a (levels, h, w) response stack at the inner rows ``owned_rows``."""
-    # Dilation commutes with the pointwise maximum: take the maximum over neighbouring
-    # scales first, then dilate only the owned levels.
-    over_scale = np.maximum(np.maximum(stack[:-2], stack[1:-1]), stack[2:])
-    found = []
-    for row in owned_rows:
-        level = stack[row].ravel()
-        above = np.flatnonzero(level > threshold)
-        if above.size:
-            around = cv2.dilate(over_scale[row - 1], _NEIGHBOURS).ravel()
-            above = above[level[above] >= around[above]]
-        ys, xs = np.divmod(above, stack.shape[2])
-        found.append((row, above[_not_edges(stack[row], ys, xs)]))
-    return found
+def _octave_maxima(stack, threshold):
+    """(level, y, x) of the blobs at the inner levels of a (levels, h, w) response stack.
+
+    Blobs are 3-D local maxima above ``threshold`` that are not on an edge or ridge.
+    """
+    inner = stack[1:-1]
+    # Dilation commutes with the pointwise maximum: the maximum over neighbouring
+    # scales first, then one dilation per inner level.
+    over_scale = np.maximum(np.maximum(stack[:-2], inner), stack[2:])
+    around = np.empty_like(over_scale)
+    for level, out in zip(over_scale, around):
+        cv2.dilate(level, _NEIGHBOURS, dst=out)
+    at = np.flatnonzero(inner > threshold)
+    at = at[inner.ravel()[at] >= around.ravel()[at]]
+    rows, ys, xs = np.unravel_index(at, inner.shape)
+    keep = _not_edges(stack, rows + 1, ys, xs)
+    return rows[keep] + 1, ys[keep], xs[keep]
 
 
-def _not_edges(level, ys, xs):
-    """Which points of a response level are blob-like rather than on a ridge (Lowe 2004).
+def _neighbours(stack, ys, xs):
+    """Indices one sample up, down, left and right, replicating the border."""
+    height, width = stack.shape[1:]
+    return (np.maximum(ys - 1, 0), np.minimum(ys + 1, height - 1),
+            np.maximum(xs - 1, 0), np.minimum(xs + 1, width - 1))
+
+
+def _not_edges(stack, rows, ys, xs):
+    """Which points of a response stack are blob-like rather than on a ridge (Lowe 2004).
 
     A maximum along an edge or ridge has one large principal curvature and one small:
     it is kept only when the 2×2 Hessian of the response is definite there with
     ``trace^2 / det < (r + 1)^2 / r`` for curvature ratio ``r`` = :data:`EDGE_RATIO`.
     """
-    height, width = level.shape
-    up, down = np.maximum(ys - 1, 0), np.minimum(ys + 1, height - 1)
-    left, right = np.maximum(xs - 1, 0), np.minimum(xs + 1, width - 1)
-    centre = level[ys, xs]
-    dyy = level[up, xs] + level[down, xs] - 2 * centre
-    dxx = level[ys, left] + level[ys, right] - 2 * centre
-    dxy = (level[down, right] - level[down, left] - level[up, right] + level[up, left]) / 4
+    up, down, left, right = _neighbours(stack, ys, xs)
+    centre = stack[rows, ys, xs]
+    dyy = stack[rows, up, xs] + stack[rows, down, xs] - 2 * centre
+    dxx = stack[rows, ys, left] + stack[rows, ys, right] - 2 * centre
+    dxy = (stack[rows, down, right] - stack[rows, down, left]
+           - stack[rows, up, right] + stack[rows, up, left]) / 4
     trace, det = dxx + dyy, dxx * dyy - dxy * dxy
     return (det > 0) & (trace * trace * EDGE_RATIO < (EDGE_RATIO + 1) ** 2 * det)
 
 
-def _refined(stack, row, at, width):
-    """Sub-sample (y, x, level) offsets of the maxima ``at`` of level ``row``."""
-    height = stack.shape[1]
-    ys, xs = np.divmod(at, width)
-    centre = stack[row, ys, xs]
-    dy = _parabola_offset(stack[row, np.maximum(ys - 1, 0), xs], centre,
-                          stack[row, np.minimum(ys + 1, height - 1), xs])
-    dx = _parabola_offset(stack[row, ys, np.maximum(xs - 1, 0)], centre,
-                          stack[row, ys, np.minimum(xs + 1, width - 1)])
-    ds = _parabola_offset(stack[row - 1, ys, xs], centre, stack[row + 1, ys, xs])
+def _refined(stack, rows, ys, xs):
+    """Sub-sample y, x and level offsets of maxima, and their responses."""
+    up, down, left, right = _neighbours(stack, ys, xs)
+    centre = stack[rows, ys, xs]
+    dy = _parabola_offset(stack[rows, up, xs], centre, stack[rows, down, xs])
+    dx = _parabola_offset(stack[rows, ys, left], centre, stack[rows, ys, right])
+    ds = _parabola_offset(stack[rows - 1, ys, xs], centre, stack[rows + 1, ys, xs])
     return ys + dy, xs + dx, ds, centre
 
 
@@ -179,25 +184,21 @@ def _detect(gray, method, sigmas, threshold, refine=True):
     sigmas = np.concatenate([[sigmas[0] / ratio], sigmas, [sigmas[-1] * ratio]])
     parts = []
     image, inherent, done = gray, 0.0, 0
-    for octave, owned, levels in _octave_plan(len(sigmas) - 2, sigmas, gray.shape):
+    for octave, _, levels in _octave_plan(len(sigmas) - 2, sigmas, gray.shape):
         while done < octave:
             # cv2.pyrDown's 5-tap kernel has unit variance: blur adds 1 before halving.
             image, inherent, done = cv2.pyrDown(image), np.sqrt(inherent ** 2 + 1.0) / 2.0, done + 1
         factor = 2.0 ** octave
         stack = _responses(method, image, inherent, sigmas[levels] / factor, ratio)
-        for row, at in _octave_maxima(stack, owned - levels[0], threshold):
-            if refine:
-                ys, xs, ds, strength = _refined(stack, row, at, image.shape[1])
-            else:
-                (ys, xs), ds, strength = np.divmod(at, image.shape[1]), np.zeros(at.size), stack[row].ravel()[at]
-            index = levels[0] + row
-            # pyrDown keeps the even pixels: coarse pixel i sits on fine pixel 2 i.
-            ys = np.clip(ys * factor, 0, gray.shape[0] - 1)
-            xs = np.clip(xs * factor, 0, gray.shape[1] - 1)
-            parts.append((ys, xs, sigmas[index] * ratio ** ds, strength,
-                          np.full(at.size, index - 1)))
-    if not parts:
-        return tuple(np.empty(0) for _ in range(4)) + (np.empty(0, np.intp),)
+        rows, ys, xs = _octave_maxima(stack, threshold)
+        if refine:
+            ys, xs, ds, strength = _refined(stack, rows, ys, xs)
+        else:
+            ds, strength = np.zeros(rows.size), stack[rows, ys, xs]
+        index = levels[0] + rows
+        # pyrDown keeps the even pixels: coarse pixel i sits on fine pixel 2 i.
+        parts.append((np.clip(ys * factor, 0, gray.shape[0] - 1), np.clip(xs * factor, 0, gray.shape[1] - 1),
+                      sigmas[index] * ratio ** ds, strength, index - 1))
     return tuple(np.concatenate(column) for column in zip(*parts))
 
 

@@ -96,7 +96,7 @@ def _peaks(response, threshold_rel, min_distance, max_corners):
     # Strongest first; equal responses in raster order, which makes ties deterministic.
     order = np.argsort(-values, kind="stable")
     at, values = at[order], values[order]
-    if np.unique(values).size < values.size:
+    if np.any(values[1:] == values[:-1]):
         at, values = _split_plateaus(response.shape, at, values, window)
     if max_corners is not None:
         at, values = at[:max_corners], values[:max_corners]
@@ -266,5 +266,8 @@ class HarrisCorners(BaseImageFeatures):
         if values.size:
             counts = np.bincount(cell_of_points(ys, xs, gray.shape, grid), minlength=n_cells)
             row[1:1 + n_cells] = counts / np.maximum(cell_areas(gray.shape, grid), 1)
-            row[1 + n_cells:] = np.quantile(np.sqrt(np.sqrt(values)), STRENGTH_QUANTILES)
+            # values come sorted, strongest first: np.quantile's linear rule without its sort.
+            ascending = np.sqrt(np.sqrt(values[::-1]))
+            positions = np.asarray(STRENGTH_QUANTILES) * (values.size - 1)
+            row[1 + n_cells:] = np.interp(positions, np.arange(values.size), ascending)
         return row
