@@ -54,21 +54,28 @@ def blob_scales(min_sigma=1.0, max_sigma=16.0, n_scales=9):
     return np.geomspace(min_sigma, max_sigma, n_scales)
 
 
-def _octave_plan(n_scales, sigmas, shape):
-    """Octaves as (octave, owned, levels): scale indices it finds maxima at, and computes.
+@functools.lru_cache(maxsize=32)
+def _scale_space(min_sigma, max_sigma, n_scales, shape):
+    """The scale space's plan for images of ``shape``: ``(sigmas, ratio, octaves)``.
 
     ``sigmas`` holds the ``n_scales`` detection scales with one more at either end, so
     every detection scale is compared with a finer and a coarser one (a blob must be a
-    true maximum over scale, not the edge of the scale range).
+    true maximum over scale, not the edge of the scale range); ``ratio`` is the step
+    between scales. Each octave is ``(octave, owned, levels)``: the indices into
+    ``sigmas`` of the scales it finds maxima at, and of those it computes. Cached: a
+    dataset's images share a few shapes.
     """
+    detection = blob_scales(min_sigma, max_sigma, n_scales)
+    ratio = detection[1] / detection[0]
+    sigmas = np.concatenate([[detection[0] / ratio], detection, [detection[-1] * ratio]])
+    sigmas.flags.writeable = False
     n_octaves = 1 + max(0, int(np.floor(np.log2(min(shape) / MIN_OCTAVE_SIDE))))
-    detection = np.arange(1, n_scales + 1)
-    octave_of = np.clip(np.floor(np.log2(sigmas[detection] / SIGMA_WORK)), 0, n_octaves - 1).astype(int)
-    plan = []
+    octave_of = np.clip(np.floor(np.log2(detection / SIGMA_WORK)), 0, n_octaves - 1).astype(int)
+    octaves = []
     for octave in np.unique(octave_of):
-        owned = detection[octave_of == octave]
-        plan.append((int(octave), owned, np.arange(owned[0] - 1, owned[-1] + 2)))
-    return plan
+        owned = np.flatnonzero(octave_of == octave) + 1
+        octaves.append((int(octave), owned, np.arange(owned[0] - 1, owned[-1] + 2)))
+    return sigmas, ratio, tuple(octaves)
 
 
 def _blurs(image, inherent, sigmas):
@@ -175,16 +182,16 @@ def _refined(stack, rows, ys, xs):
     return ys + dy, xs + dx, ds, centre
 
 
-def _detect(gray, method, sigmas, threshold, refine=True):
+def _detect(gray, method, scales, threshold, refine=True):
     """Blobs as (y, x, sigma, strength, scale index) arrays in full-resolution pixels.
 
-    Without ``refine`` positions and sigmas stay on their octave's sampling grid.
+    ``scales`` is ``(min_sigma, max_sigma, n_scales)``. Without ``refine`` positions and
+    sigmas stay on their octave's sampling grid.
     """
-    ratio = sigmas[1] / sigmas[0]
-    sigmas = np.concatenate([[sigmas[0] / ratio], sigmas, [sigmas[-1] * ratio]])
+    sigmas, ratio, octaves = _scale_space(*scales, gray.shape)
     parts = []
     image, inherent, done = gray, 0.0, 0
-    for octave, _, levels in _octave_plan(len(sigmas) - 2, sigmas, gray.shape):
+    for octave, _, levels in octaves:
         while done < octave:
             # cv2.pyrDown's 5-tap kernel has unit variance: blur adds 1 before halving.
             image, inherent, done = cv2.pyrDown(image), np.sqrt(inherent ** 2 + 1.0) / 2.0, done + 1
@@ -193,13 +200,17 @@ def _detect(gray, method, sigmas, threshold, refine=True):
         rows, ys, xs = _octave_maxima(stack, threshold)
         if refine:
             ys, xs, ds, strength = _refined(stack, rows, ys, xs)
+            ds = ratio ** ds
         else:
-            ds, strength = np.zeros(rows.size), stack[rows, ys, xs]
+            ds, strength = 1.0, stack[rows, ys, xs]
         index = levels[0] + rows
         # pyrDown keeps the even pixels: coarse pixel i sits on fine pixel 2 i.
-        parts.append((np.clip(ys * factor, 0, gray.shape[0] - 1), np.clip(xs * factor, 0, gray.shape[1] - 1),
-                      sigmas[index] * ratio ** ds, strength, index - 1))
-    return tuple(np.concatenate(column) for column in zip(*parts))
+        parts.append((ys * factor, xs * factor, sigmas[index] * ds, strength, index - 1))
+    ys, xs, sigmas, strength, index = (np.concatenate(column) for column in zip(*parts))
+    if refine:
+        # A sub-pixel step can leave the image by up to half a coarse pixel.
+        ys, xs = np.clip(ys, 0, gray.shape[0] - 1), np.clip(xs, 0, gray.shape[1] - 1)
+    return ys, xs, sigmas, strength, index
 
 
 def find_blobs(image, method="log", min_sigma=1.0, max_sigma=16.0, n_scales=9, threshold=0.1):
@@ -260,7 +271,7 @@ def find_blobs(image, method="log", min_sigma=1.0, max_sigma=16.0, n_scales=9, t
     """
     _check_detector(method, min_sigma, max_sigma, n_scales, threshold)
     gray = as_gray_float(np.asarray(image))
-    ys, xs, sigmas, strength, _ = _detect(gray, method, blob_scales(min_sigma, max_sigma, n_scales), threshold)
+    ys, xs, sigmas, strength, _ = _detect(gray, method, (min_sigma, max_sigma, n_scales), threshold)
     return np.stack([ys, xs, sigmas], axis=1)[np.argsort(-strength, kind="stable")]
 
 
@@ -329,9 +340,9 @@ class Blobs(BaseImageFeatures):
         gray = as_gray_float(image)
         grid = check_grid(self.grid)
         n_cells = grid[0] * grid[1]
-        sigmas = blob_scales(self.min_sigma, self.max_sigma, self.n_scales)
+        scales = (self.min_sigma, self.max_sigma, self.n_scales)
         # Unrefined: the histogram needs only each blob's scale level and cell.
-        ys, xs, _, strength, index = _detect(gray, self.method, sigmas, self.threshold, refine=False)
+        ys, xs, _, strength, index = _detect(gray, self.method, scales, self.threshold, refine=False)
         row = np.zeros(self.n_scales * n_cells + 2, dtype=np.float32)
         if strength.size:
             bins = index * n_cells + cell_of_points(ys, xs, gray.shape, grid)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from featurevision.features import REGISTRY, Blobs
-from featurevision.features.blobs import METHODS, SIGMA_WORK, _octave_plan, blob_scales, find_blobs
+from featurevision.features.blobs import METHODS, SIGMA_WORK, _scale_space, blob_scales, find_blobs
 
 #: (row, col, radius) of bright discs on a dark 256×256 image.
 DISCS = [(40, 40, 4), (40, 110, 6), (40, 190, 9), (130, 60, 12), (140, 170, 16), (215, 60, 5), (200, 200, 22)]
@@ -62,12 +62,13 @@ def test_extractor_pools_the_blobs_find_blobs_returns(camera):
 
 
 def test_scale_space_is_built_on_a_pyramid():
-    sigmas = blob_scales(1.0, 16.0, 9)
-    plan = _octave_plan(9, np.concatenate([[sigmas[0] / 2 ** 0.5], sigmas, [sigmas[-1] * 2 ** 0.5]]), (256, 256))
+    sigmas, ratio, plan = _scale_space(1.0, 16.0, 9, (256, 256))
+    np.testing.assert_allclose(sigmas[1:-1], blob_scales(1.0, 16.0, 9))
+    assert ratio == pytest.approx(2 ** 0.5) and sigmas[0] == pytest.approx(1 / ratio)
     assert [octave for octave, _, _ in plan] == [0, 1, 2, 3]
     for octave, owned, levels in plan:
         # Octave o finds the scales in [1.6, 3.2) * 2**o; one more on each side to compare.
-        scales = sigmas[owned - 1] / 2 ** octave
+        scales = sigmas[owned] / 2 ** octave
         assert np.all((scales < 2 * SIGMA_WORK) & ((scales >= SIGMA_WORK) | (octave == 0)))
         assert levels[0] == owned[0] - 1 and levels[-1] == owned[-1] + 1
 

@@ -86,3 +86,10 @@ def test_images_without_edges_give_zero_rows(image):
 def test_bad_parameters_raise(params, camera):
     with pytest.raises(ValueError):
         CannyEdges(**params).fit([camera])
+
+
+def test_stack_path_equals_per_image_path(color_batch):
+    # An RGB float stack takes the batched pooling; a list goes image by image.
+    stack = color_batch.astype(np.float32) / 255.0
+    extractor = CannyEdges(grid=3).fit(stack)
+    np.testing.assert_array_equal(extractor.transform(stack), extractor.transform(list(stack)))
