@@ -12,8 +12,9 @@ __all__ = ["cell_of_points", "cell_map", "cell_areas", "cell_names"]
 def _bins(coords, length, n_bins):
     # Bin b holds the pixels [b * length / n_bins, (b + 1) * length / n_bins): the same
     # split as cell_areas, so densities divide by the right pixel counts.
-    bins = (np.asarray(coords, dtype=np.float64) * n_bins / length).astype(np.intp)
-    return np.clip(bins, 0, n_bins - 1)
+    # Truncation sends the small negative coordinates of sub-pixel points to bin 0.
+    bins = (np.asarray(coords, dtype=np.float64) * (n_bins / length)).astype(np.intp)
+    return np.minimum(bins, n_bins - 1)
 
 
 def cell_of_points(ys, xs, shape, grid):

@@ -22,6 +22,9 @@ AUTO_LOW_RATIO = 0.5
 #: has no edges, into "edges".
 MIN_AUTO_HIGH = 20.0
 
+# Stacks of images up to this size pool their edges together (see _extract_batch).
+_STACK_POOLING_PIXELS = 64 * 64
+
 # The automatic threshold reads the L1 gradient magnitude in steps of 4 (uint8 for
 # cv2.threshold's Otsu), saturating at 1020, which only lumps the strongest edges together.
 _MAGNITUDE_STEP = 4.0
@@ -223,7 +226,10 @@ class CannyEdges(BaseImageFeatures):
 
     def _extract_batch(self, stack):
         # Canny per image, pooling once for the stack: at 28×28 the per-image NumPy
-        # calls of the pooling cost more than the OpenCV kernels.
+        # calls of the pooling cost more than the OpenCV kernels. Large images pool one
+        # by one, while their edge maps are still in cache.
+        if stack.shape[1] * stack.shape[2] > _STACK_POOLING_PIXELS:
+            return np.stack([self._extract(image) for image in stack])
         edges = np.empty(stack.shape[:3], np.bool_)
         dx, dy = np.empty(stack.shape[:3], np.int16), np.empty(stack.shape[:3], np.int16)
         for i, image in enumerate(stack):
@@ -240,13 +246,17 @@ class CannyEdges(BaseImageFeatures):
         # Bins over the full circle folded modulo pi (an edge and its reverse share a
         # bin), in integers: a float modulo costs more than everything else here.
         bins = ((theta + np.float32(np.pi)) * np.float32(n_bins / np.pi)).astype(np.int32) % n_bins
-        image, pixel = np.divmod(at, shape[0] * shape[1])
-        codes = (image * n_cells + cell_map(shape, grid)[pixel]) * n_bins + bins
+        if n_images == 1:
+            codes = cell_map(shape, grid)[at] * n_bins + bins
+        else:
+            image, pixel = np.divmod(at, shape[0] * shape[1])
+            codes = (image * n_cells + cell_map(shape, grid)[pixel]) * n_bins + bins
         hist = np.bincount(codes, minlength=n_images * n_cells * n_bins).reshape(n_images, n_cells, n_bins)
         areas = np.maximum(cell_areas(shape, grid), 1)[:, None]
         rows = np.empty((n_images, n_cells * (n_bins + 1) + 1), dtype=np.float32)
         per_cell = rows[:, :-1].reshape(n_images, n_cells, n_bins + 1)
-        per_cell[:, :, 0] = hist.sum(axis=2) / areas[:, 0]
+        counts = hist.sum(axis=2)
+        per_cell[:, :, 0] = counts / areas[:, 0]
         per_cell[:, :, 1:] = hist / areas
-        rows[:, -1] = np.count_nonzero(edges.reshape(n_images, -1), axis=1) / (shape[0] * shape[1])
+        rows[:, -1] = counts.sum(axis=1) / (shape[0] * shape[1])
         return rows
