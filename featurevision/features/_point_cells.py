@@ -13,7 +13,7 @@ def _bins(coords, length, n_bins):
     # Bin b holds the pixels [b * length / n_bins, (b + 1) * length / n_bins): the same
     # split as cell_areas, so densities divide by the right pixel counts.
     # Truncation sends the small negative coordinates of sub-pixel points to bin 0.
-    bins = (np.asarray(coords, dtype=np.float64) * (n_bins / length)).astype(np.intp)
+    bins = (np.asarray(coords, dtype=np.float64) * n_bins / length).astype(np.intp)
     return np.minimum(bins, n_bins - 1)
 
 
