@@ -227,10 +227,12 @@ def find_blobs(image, method="log", min_sigma=1.0, max_sigma=16.0, n_scales=9, t
     - ``"doh"``: ``2 sigma^2 sqrt(det H)`` of the Hessian ``H`` (positive for both
       bright and dark blobs), a monotone rescaling of ``sigma^4 det H`` into the same units.
 
-    Blobs are the 3-D local maxima (3×3 pixels × neighbouring scales) above
-    ``threshold`` that are not on an edge or ridge (principal-curvature ratio of the
-    response under :data:`EDGE_RATIO`, as in Lowe 2004), refined to sub-pixel position and sub-scale sigma by parabolas
-    through the neighbouring samples. A blob's radius is about ``sqrt(2) * sigma``.
+    Blobs are the 3-D local maxima (3×3 pixels × neighbouring scales, with one extra
+    scale computed beyond each end of the range so that every scale has both
+    neighbours) above ``threshold`` that are not on an edge or ridge (principal-curvature
+    ratio of the response under :data:`EDGE_RATIO`, as in Lowe 2004), refined to
+    sub-pixel position and sub-scale sigma by parabolas through the neighbouring
+    samples. A blob's radius is about ``sqrt(2) * sigma``.
 
     Parameters
     ----------
@@ -278,10 +280,12 @@ def find_blobs(image, method="log", min_sigma=1.0, max_sigma=16.0, n_scales=9, t
 class Blobs(BaseImageFeatures):
     """Blobs by scale and place: a scale × grid-cell density histogram, count and mean strength.
 
-    Blobs come from :func:`find_blobs`. For each of the ``n_scales`` scales and each
-    cell of a ``grid``, the row holds the density of blobs detected at that scale whose
-    centre lies in that cell (blobs / cell pixels), then the number of blobs and their
-    mean response. An image without blobs gives a row of zeros.
+    Blobs come from :func:`find_blobs` (without its sub-pixel refinement, which moves
+    no blob out of its scale level and rarely out of its cell). For each of the
+    ``n_scales`` scales and each cell of a ``grid``, the row holds the density of blobs
+    detected at that scale whose centre lies in that cell (blobs / cell pixels), then
+    the number of blobs and their mean response. An image without blobs gives a row of
+    zeros.
 
     Parameters
     ----------
