@@ -43,8 +43,9 @@ def main(fashion=None, n_fashion=2000):
     datasets = [("digits 8x8", load_digits().images, load_digits().target)]
     if fashion:
         data = np.load(fashion)
-        _, images, _, target = train_test_split(data["X_train"], data["y_train"], test_size=n_fashion,
-                                                stratify=data["y_train"], random_state=0)
+        _, images, _, target = train_test_split(data["X_train"], data["y_train"],
+                                                test_size=n_fashion, stratify=data["y_train"],
+                                                random_state=0)
         datasets.append((f"fashion {n_fashion}", images, target))
     rows = []
     for label, images, target in datasets:

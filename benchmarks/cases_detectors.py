@@ -1,4 +1,4 @@
-"""Benchmark rows for the detectors: CannyEdges, HarrisCorners, Blobs (imported by bench_extractors).
+"""Benchmark rows for CannyEdges, HarrisCorners and Blobs (imported by bench_extractors).
 
 Each reference computes the same thing the scikit-image way (detector plus the same
 pooling in NumPy); each floor is the raw OpenCV kernel(s) with peak picking, nothing else.
@@ -22,7 +22,8 @@ MIN_SIGMA, MAX_SIGMA, N_SCALES, BLOB_THRESHOLD = 1.0, 16.0, 9, 0.1
 
 def _pool(ys, xs, shape, values=None, n_values=1):
     """Per-cell histogram of points (the pooling the extractors do), in NumPy."""
-    cells = (ys * GRID[0] // shape[0]).astype(int) * GRID[1] + (xs * GRID[1] // shape[1]).astype(int)
+    rows = (ys * GRID[0] // shape[0]).astype(int)
+    cells = rows * GRID[1] + (xs * GRID[1] // shape[1]).astype(int)
     values = np.zeros(len(ys), int) if values is None else values
     return np.bincount(cells * n_values + values, minlength=GRID[0] * GRID[1] * n_values)
 
@@ -48,7 +49,8 @@ def harris_skimage(image):
     peaks = feature.corner_peaks(response, min_distance=MIN_DISTANCE, threshold_rel=THRESHOLD_REL,
                                  exclude_border=False)
     strengths = response[peaks[:, 0], peaks[:, 1]]
-    return _pool(peaks[:, 0], peaks[:, 1], image.shape), np.quantile(strengths, [0, 0.25, 0.5, 0.75, 1])
+    quantiles = np.quantile(strengths, [0, 0.25, 0.5, 0.75, 1])
+    return _pool(peaks[:, 0], peaks[:, 1], image.shape), quantiles
 
 
 def harris_floor(image):
@@ -61,11 +63,12 @@ def harris_floor(image):
 def _blob_reference(method):
     # scikit-image's DoH threshold t is our 2 sqrt(t); its DoG takes a ratio, not a count.
     detect = {
-        "log": lambda g: feature.blob_log(g, MIN_SIGMA, MAX_SIGMA, N_SCALES, BLOB_THRESHOLD, log_scale=True),
+        "log": lambda g: feature.blob_log(g, MIN_SIGMA, MAX_SIGMA, N_SCALES, BLOB_THRESHOLD,
+                                          log_scale=True),
         "dog": lambda g: feature.blob_dog(g, MIN_SIGMA, MAX_SIGMA, sigma_ratio=2 ** 0.5,
                                           threshold=BLOB_THRESHOLD),
-        "doh": lambda g: feature.blob_doh(g, MIN_SIGMA, MAX_SIGMA, N_SCALES, (BLOB_THRESHOLD / 2) ** 2,
-                                          log_scale=True),
+        "doh": lambda g: feature.blob_doh(g, MIN_SIGMA, MAX_SIGMA, N_SCALES,
+                                          (BLOB_THRESHOLD / 2) ** 2, log_scale=True),
     }[method]
 
     def reference(image):
@@ -76,13 +79,15 @@ def _blob_reference(method):
 
 
 CASES = [
-    Case("canny", lambda: CannyEdges(SIGMA, LOW, HIGH, GRID, N_ORIENTATIONS), canny_skimage, canny_floor),
+    Case("canny", lambda: CannyEdges(SIGMA, LOW, HIGH, GRID, N_ORIENTATIONS),
+         canny_skimage, canny_floor),
     Case("canny auto-thresholds", lambda: CannyEdges(SIGMA, None, None, GRID, N_ORIENTATIONS),
          canny_skimage, canny_floor),
     Case("harris", lambda: HarrisCorners(K, BLOCK, 0.0, THRESHOLD_REL, MIN_DISTANCE, grid=GRID),
          harris_skimage, harris_floor),
 ] + [
-    Case(f"blobs {method}", lambda method=method: Blobs(method, MIN_SIGMA, MAX_SIGMA, N_SCALES, BLOB_THRESHOLD, GRID),
+    Case(f"blobs {method}",
+         lambda method=method: Blobs(method, MIN_SIGMA, MAX_SIGMA, N_SCALES, BLOB_THRESHOLD, GRID),
          _blob_reference(method))
     for method in ("log", "dog", "doh")
 ]

@@ -37,7 +37,8 @@ _NEIGHBOURS = np.ones((3, 3), np.uint8)
 def _check_detector(method, min_sigma, max_sigma, n_scales, threshold):
     check_option("method", method, METHODS)
     check_scalar(min_sigma, "min_sigma", numbers.Real, min_val=0, include_boundaries="neither")
-    check_scalar(max_sigma, "max_sigma", numbers.Real, min_val=min_sigma, include_boundaries="neither")
+    check_scalar(max_sigma, "max_sigma", numbers.Real, min_val=min_sigma,
+                 include_boundaries="neither")
     check_scalar(n_scales, "n_scales", numbers.Integral, min_val=2)
     check_scalar(threshold, "threshold", numbers.Real, min_val=0)
 
@@ -338,7 +339,8 @@ class Blobs(BaseImageFeatures):
 
     def _feature_names(self):
         cells = cell_names(check_grid(self.grid))
-        return [f"scale{s}_{cell}" for s in range(self.n_scales) for cell in cells] + ["count", "mean_strength"]
+        histogram = [f"scale{s}_{cell}" for s in range(self.n_scales) for cell in cells]
+        return histogram + ["count", "mean_strength"]
 
     def _extract(self, image):
         gray = as_gray_float(image)
@@ -346,11 +348,13 @@ class Blobs(BaseImageFeatures):
         n_cells = grid[0] * grid[1]
         scales = (self.min_sigma, self.max_sigma, self.n_scales)
         # Unrefined: the histogram needs only each blob's scale level and cell.
-        ys, xs, _, strength, index = _detect(gray, self.method, scales, self.threshold, refine=False)
+        ys, xs, _, strength, index = _detect(gray, self.method, scales, self.threshold,
+                                             refine=False)
         row = np.zeros(self.n_scales * n_cells + 2, dtype=np.float32)
         if strength.size:
             bins = index * n_cells + cell_of_points(ys, xs, gray.shape, grid)
-            counts = np.bincount(bins, minlength=self.n_scales * n_cells).reshape(self.n_scales, n_cells)
+            counts = np.bincount(bins, minlength=self.n_scales * n_cells)
+            counts = counts.reshape(self.n_scales, n_cells)
             row[:-2] = (counts / np.maximum(cell_areas(gray.shape, grid), 1)).ravel()
             row[-2] = strength.size
             row[-1] = strength.mean()

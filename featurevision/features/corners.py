@@ -1,4 +1,4 @@
-"""HarrisCorners: corner count, per-cell corner density and corner strengths (Harris & Stephens 1988)."""
+"""HarrisCorners: corner count, per-cell density and strengths (Harris & Stephens 1988)."""
 
 from __future__ import annotations
 
@@ -115,7 +115,8 @@ def _split_plateaus(shape, at, values, window):
 def _refine(smooth, ys, xs, min_distance):
     corners = np.ascontiguousarray(np.stack([xs, ys], axis=1)[:, None, :], dtype=np.float32)
     half = (min_distance, min_distance)
-    refined = cv2.cornerSubPix(np.ascontiguousarray(smooth), corners, half, (-1, -1), _SUBPIX_CRITERIA)
+    refined = cv2.cornerSubPix(np.ascontiguousarray(smooth), corners, half, (-1, -1),
+                               _SUBPIX_CRITERIA)
     return refined[:, 0, 1].astype(np.float64), refined[:, 0, 0].astype(np.float64)
 
 
@@ -174,7 +175,8 @@ def harris_corners(image, k=0.04, block_size=3, sigma=0.0, threshold_rel=0.01, m
     """
     _check_detector(k, block_size, sigma, threshold_rel, min_distance, max_corners)
     gray = as_gray_float(np.asarray(image))
-    ys, xs, _ = _detect(gray, k, block_size, sigma, threshold_rel, min_distance, max_corners, subpixel)
+    ys, xs, _ = _detect(gray, k, block_size, sigma, threshold_rel, min_distance, max_corners,
+                        subpixel)
     return np.stack([ys, xs], axis=1).astype(np.float64)
 
 

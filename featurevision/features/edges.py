@@ -251,7 +251,8 @@ class CannyEdges(BaseImageFeatures):
         else:
             image, pixel = np.divmod(at, shape[0] * shape[1])
             codes = (image * n_cells + cell_map(shape, grid)[pixel]) * n_bins + bins
-        hist = np.bincount(codes, minlength=n_images * n_cells * n_bins).reshape(n_images, n_cells, n_bins)
+        hist = np.bincount(codes, minlength=n_images * n_cells * n_bins)
+        hist = hist.reshape(n_images, n_cells, n_bins)
         areas = np.maximum(cell_areas(shape, grid), 1)[:, None]
         rows = np.empty((n_images, n_cells * (n_bins + 1) + 1), dtype=np.float32)
         per_cell = rows[:, :-1].reshape(n_images, n_cells, n_bins + 1)

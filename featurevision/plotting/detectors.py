@@ -88,7 +88,8 @@ def show_corners(image, corners=None, ax=None, color="red", title=None, **params
     >>> from skimage import data
     >>> ax = show_corners(data.checkerboard(), min_distance=5)
     """
-    corners = np.asarray(_detections(corners, harris_corners, image, params), dtype=float).reshape(-1, 2)
+    corners = _detections(corners, harris_corners, image, params)
+    corners = np.asarray(corners, dtype=float).reshape(-1, 2)
     ax = show_image(image, ax=ax, title=title)
     ax.autoscale(False)
     ax.plot(corners[:, 1], corners[:, 0], "+", color=color, markersize=9, markeredgewidth=1.5)

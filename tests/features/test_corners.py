@@ -38,12 +38,14 @@ def test_finds_the_corners_of_a_rotated_checkerboard_within_a_pixel():
     # Supersampled rotation: anti-aliased edges like a photographed board.
     big = cv2.resize(board, None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST)
     big_turn = cv2.getRotationMatrix2D(((big.shape[1] - 1) / 2, (big.shape[0] - 1) / 2), 20, 1.0)
-    rotated = cv2.warpAffine(big, big_turn, big.shape[::-1], flags=cv2.INTER_LINEAR, borderValue=128)
+    rotated = cv2.warpAffine(big, big_turn, big.shape[::-1], flags=cv2.INTER_LINEAR,
+                             borderValue=128)
     image = cv2.resize(rotated, board.shape[::-1], interpolation=cv2.INTER_AREA)
     xy = corners[:, ::-1] @ turn[:, :2].T + turn[:, 2]
     expected = xy[:, ::-1]
     # Keep the inner corners well inside the image, where their squares are whole.
-    inside = np.all((expected > 3 * SQUARE) & (expected < np.array(image.shape) - 3 * SQUARE), axis=1)
+    margin = 3 * SQUARE
+    inside = np.all((expected > margin) & (expected < np.array(image.shape) - margin), axis=1)
     expected = expected[inside]
     assert len(expected) >= 16
     found = harris_corners(image, subpixel=True)

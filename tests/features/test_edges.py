@@ -13,9 +13,11 @@ def _opencv_canny(gray, sigma, low, high):
     return cv2.Canny(smooth, low, high) > 0
 
 
-@pytest.mark.parametrize("sigma, low, high", [(1.0, 50, 100), (2.0, 20, 60), (0, 100, 200), (1.5, 30.5, 30.5)])
+@pytest.mark.parametrize("sigma, low, high",
+                         [(1.0, 50, 100), (2.0, 20, 60), (0, 100, 200), (1.5, 30.5, 30.5)])
 def test_edge_map_equals_opencv_canny(camera, sigma, low, high):
-    np.testing.assert_array_equal(canny_edges(camera, sigma, low, high), _opencv_canny(camera, sigma, low, high))
+    np.testing.assert_array_equal(canny_edges(camera, sigma, low, high),
+                                  _opencv_canny(camera, sigma, low, high))
 
 
 def test_automatic_thresholds_give_opencv_canny_at_those_thresholds(camera):
@@ -63,7 +65,8 @@ def test_cells_pool_the_edge_map(camera):
     rows, cols = np.indices(edges.shape)
     for cell in range(6):
         # Pixel (y, x) belongs to cell (floor(2 y / h), floor(3 x / w)).
-        in_cell = (rows * 2 // edges.shape[0] == cell // 3) & (cols * 3 // edges.shape[1] == cell % 3)
+        in_cell = ((rows * 2 // edges.shape[0] == cell // 3)
+                   & (cols * 3 // edges.shape[1] == cell % 3))
         block = edges[in_cell]
         assert per_cell[cell, 0] == pytest.approx(block.mean(), rel=1e-5)
         assert per_cell[cell, 1:].sum() == pytest.approx(block.mean(), rel=1e-5)
