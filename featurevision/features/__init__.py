@@ -9,7 +9,10 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
+from .blobs import BLOB_PRESETS, Blobs
 from .color import ColorHistogram
+from .corners import HarrisCorners
+from .edges import CannyEdges
 from .gabor import GaborBank
 from .glcm import GLCM
 from .lbp import LBP
@@ -20,10 +23,13 @@ from .tiny import TinyImage
 __all__ = [
     "REGISTRY",
     "BaseImageFeatures",
+    "Blobs",
+    "CannyEdges",
     "ColorHistogram",
     "GLCM",
     "GaborBank",
     "HOG",
+    "HarrisCorners",
     "LBP",
     "Tamura",
     "TinyImage",
@@ -31,13 +37,17 @@ __all__ = [
 ]
 
 REGISTRY = {
+    "blobs": Blobs,
+    "canny": CannyEdges,
     "color": ColorHistogram,
     "gabor": GaborBank,
     "glcm": GLCM,
+    "harris": HarrisCorners,
     "hog": HOG,
     "lbp": LBP,
     "tamura": Tamura,
     "tiny": TinyImage,
+    **BLOB_PRESETS,
 }
 
 

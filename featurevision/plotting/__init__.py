@@ -5,6 +5,7 @@ One submodule per family of features; every public function takes an optional ``
 """
 
 from .benchmark import plot_accuracy_vs_time, plot_learning_curves
+from .detectors import show_blobs, show_corners, show_edges
 from .evaluation import plot_confusion_matrix, plot_evaluation, plot_roc_curves
 from .shape import show_hog, show_lbp
 from .tamura import show_tamura
@@ -16,6 +17,9 @@ __all__ = [
     "plot_evaluation",
     "plot_learning_curves",
     "plot_roc_curves",
+    "show_blobs",
+    "show_corners",
+    "show_edges",
     "show_gabor_bank",
     "show_glcm",
     "show_hog",
