@@ -9,7 +9,12 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
+from .blobs import BLOB_PRESETS, Blobs
 from .color import ColorHistogram
+from .corners import HarrisCorners
+from .edges import CannyEdges
+from .gabor import GaborBank
+from .glcm import GLCM
 from .lbp import LBP
 from .shape import HOG
 from .tamura import Tamura
@@ -18,8 +23,13 @@ from .tiny import TinyImage
 __all__ = [
     "REGISTRY",
     "BaseImageFeatures",
+    "Blobs",
+    "CannyEdges",
     "ColorHistogram",
+    "GLCM",
+    "GaborBank",
     "HOG",
+    "HarrisCorners",
     "LBP",
     "Tamura",
     "TinyImage",
@@ -27,11 +37,17 @@ __all__ = [
 ]
 
 REGISTRY = {
-    "tamura": Tamura,
-    "tiny": TinyImage,
+    "blobs": Blobs,
+    "canny": CannyEdges,
+    "color": ColorHistogram,
+    "gabor": GaborBank,
+    "glcm": GLCM,
+    "harris": HarrisCorners,
     "hog": HOG,
     "lbp": LBP,
-    "color": ColorHistogram,
+    "tamura": Tamura,
+    "tiny": TinyImage,
+    **BLOB_PRESETS,
 }
 
 

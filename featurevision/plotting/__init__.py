@@ -5,9 +5,11 @@ One submodule per family of features; every public function takes an optional ``
 """
 
 from .benchmark import plot_accuracy_vs_time, plot_learning_curves
+from .detectors import show_blobs, show_corners, show_edges
 from .evaluation import plot_confusion_matrix, plot_evaluation, plot_roc_curves
 from .shape import show_hog, show_lbp
 from .tamura import show_tamura
+from .texture import show_gabor_bank, show_glcm
 
 __all__ = [
     "plot_accuracy_vs_time",
@@ -15,6 +17,11 @@ __all__ = [
     "plot_evaluation",
     "plot_learning_curves",
     "plot_roc_curves",
+    "show_blobs",
+    "show_corners",
+    "show_edges",
+    "show_gabor_bank",
+    "show_glcm",
     "show_hog",
     "show_lbp",
     "show_tamura",
