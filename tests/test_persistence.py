@@ -24,6 +24,7 @@ def digits():
     return d.images[:300], d.target[:300], d.images[300:400]
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("classifier", sorted(CLASSIFIERS))
 def test_pipeline_round_trip_predicts_identically(classifier, digits, tmp_path):
     train, y, test = digits
