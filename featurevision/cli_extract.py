@@ -26,7 +26,7 @@ def add_parser(subparsers):
     Returns
     -------
     argparse.ArgumentParser
-        The subcommand's parser (its ``func`` default is :func:`run`).
+        The subcommand's parser; ``featurevision.cli`` sets :func:`run` as its action.
 
     Examples
     --------
@@ -73,7 +73,6 @@ def add_parser(subparsers):
         help="stop at an unreadable image, or record it (a NaN row and a line in errors.json)",
     )
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
-    parser.set_defaults(func=run)
     return parser
 
 
