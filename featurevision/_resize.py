@@ -72,11 +72,17 @@ def resize_stack(stack, size):
     if stack.dtype.kind not in "uf" or stack.dtype == np.float16:
         stack = stack.astype(np.float32)
     planes = np.moveaxis(stack.reshape(n, h, w, -1), 0, 2).reshape(h, w, -1)
+    n_planes = planes.shape[2]
+    # OpenCV rounds a 1-3 channel call differently from a 4-channel one: padding every
+    # call to 4 channels makes an image's result independent of how the batch was chunked.
+    pad = -n_planes % _MAX_CHANNELS
+    if pad:
+        planes = np.concatenate([planes, np.zeros((h, w, pad), planes.dtype)], axis=2)
     interp = _interpolation((h, w), size)
     parts = [
         cv2.resize(np.ascontiguousarray(planes[:, :, i:i + _MAX_CHANNELS]), (size[1], size[0]),
                    interpolation=interp).reshape(size[0], size[1], -1)
         for i in range(0, planes.shape[2], _MAX_CHANNELS)
     ]
-    out = np.concatenate(parts, axis=2).reshape(size[0], size[1], n, -1)
+    out = np.concatenate(parts, axis=2)[:, :, :n_planes].reshape(size[0], size[1], n, -1)
     return np.moveaxis(out, 2, 0).reshape((n,) + size + rest)

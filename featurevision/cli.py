@@ -1,11 +1,11 @@
-"""The ``featurevision`` command line: ``compare`` (the main job), ``datasets``, ``--version``."""
+"""The ``featurevision`` command line: ``compare`` (the main job), ``extract``, ``datasets``, ``--version``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import __version__, cli_compare
+from . import __version__, cli_compare, cli_extract
 
 
 def _datasets(args):
@@ -40,6 +40,7 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"featurevision {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_compare.add_parser(sub).set_defaults(run=cli_compare.run)
+    cli_extract.add_parser(sub).set_defaults(run=cli_extract.run)
     datasets = sub.add_parser("datasets", help="list the bundled and loadable datasets")
     datasets.set_defaults(run=_datasets)
     return parser

@@ -1,0 +1,331 @@
+"""Stream many image files through a fitted extractor into an on-disk feature array.
+
+:func:`extract_to_disk` writes one folder::
+
+    out/
+      features.npy    (n_images, n_features) float32, read back as a memmap
+      paths.txt       the image paths, one per line, in row order
+      manifest.json   what was extracted (shape, chunk size, extractor, paths checksum)
+      chunks/*.json   one marker per finished chunk, holding that chunk's errors
+      errors.json     every per-image error, written when all chunks are done
+
+Rows reach the disk chunk by chunk and memory stays flat however many images there
+are. A chunk counts as done only once its rows are flushed to disk and its marker has
+been renamed into place (an atomic ``os.replace``), so after a crash or Ctrl-C a rerun
+with the same arguments skips the finished chunks and redoes at most the ones in flight.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import cv2
+import joblib
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.utils import check_scalar
+
+from ._images import ImageBatch
+from .features._base import check_option
+
+__all__ = ["ExtractionResult", "extract_to_disk"]
+
+FEATURES_FILE = "features.npy"
+PATHS_FILE = "paths.txt"
+MANIFEST_FILE = "manifest.json"
+ERRORS_FILE = "errors.json"
+CHUNKS_DIR = "chunks"
+
+#: Manifest fields that must match for a rerun to resume rather than refuse.
+_RESUME_KEYS = ("n_images", "n_features", "chunk_size", "paths_sha256", "extractor_sha")
+
+
+class ExtractionResult:
+    """A finished :func:`extract_to_disk` folder: features, paths and per-image errors.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The folder.
+
+    Attributes
+    ----------
+    features : numpy.memmap of shape (n_images, n_features), float32
+        Read-only; rows of images that failed (``on_error="record"``) are NaN.
+    paths : list of str
+        The image paths, in row order.
+    errors : list of dict
+        One ``{"index", "path", "error"}`` per image that failed, by index.
+    out : pathlib.Path
+
+    Raises
+    ------
+    ValueError
+        When the folder holds no finished extraction.
+
+    Examples
+    --------
+    >>> import os, tempfile, cv2, numpy as np
+    >>> from featurevision.features import TinyImage
+    >>> root = tempfile.mkdtemp()
+    >>> path = os.path.join(root, "a.png")
+    >>> _ = cv2.imwrite(path, np.zeros((8, 8), np.uint8))
+    >>> _ = extract_to_disk(TinyImage(size=2).fit([path]), [path], os.path.join(root, "out"))
+    >>> ExtractionResult(os.path.join(root, "out")).features.shape
+    (1, 4)
+    """
+
+    def __init__(self, out):
+        self.out = Path(out)
+        if not (self.out / ERRORS_FILE).is_file():
+            raise ValueError(
+                f"{str(self.out)!r} holds no finished extraction (no {ERRORS_FILE}); "
+                "run extract_to_disk again with the same arguments to finish it"
+            )
+        self.features = np.load(self.out / FEATURES_FILE, mmap_mode="r")
+        self.paths = (self.out / PATHS_FILE).read_text(encoding="utf-8").splitlines()
+        self.errors = json.loads((self.out / ERRORS_FILE).read_text(encoding="utf-8"))
+
+    def __repr__(self):
+        n, d = self.features.shape
+        return f"ExtractionResult({str(self.out)!r}: {n}×{d} features, {len(self.errors)} errors)"
+
+
+def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error="raise",
+                    progress=False):
+    """Extract features of many image files in chunks into ``out/features.npy``.
+
+    Each chunk of paths is read and transformed by a copy of ``extractor`` (run serially
+    inside the task: the parallelism is across chunks), its rows written straight into
+    the ``.npy`` file, then marked done. Memory holds a few chunks at a time, never the
+    whole array. Interrupted? Call again with the same arguments: finished chunks are
+    skipped. Under ``joblib.parallel_backend("dask")`` the chunks run on the Dask
+    workers (which must see the image files) and the rows come back to this process,
+    the only writer.
+
+    Parameters
+    ----------
+    extractor : fitted transformer
+        Maps a batch of image paths to a 2-D array: a featurevision extractor, a
+        FeatureUnion of them, or a Pipeline starting with one. Its ``n_jobs``,
+        ``progress`` and ``memory`` parameters (nested ones too) are ignored here.
+    paths : sequence of str or os.PathLike
+        The image files, in the order of the output rows.
+    out : str or os.PathLike
+        Output folder; created if needed. A folder holding a different extraction
+        (other paths, extractor or chunk size) is refused, not overwritten.
+    chunk_size : int, default=256
+        Images per chunk: the unit of work, of writing and of resuming.
+    n_jobs : int, optional
+        Chunks in parallel; None is serial in this process, other values go to
+        :class:`joblib.Parallel` (threads unless a ``parallel_backend`` context says
+        otherwise).
+    on_error : {"raise", "record"}, default="raise"
+        What an unreadable or unusable image does: "raise" stops with a ValueError
+        naming its index and path (finished chunks stay done); "record" gives it a row
+        of NaN and an entry in ``errors``.
+    progress : bool, default=False
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    ExtractionResult
+        ``features`` (a read-only memmap), ``paths`` and ``errors``.
+
+    Examples
+    --------
+    >>> import os, tempfile, cv2, numpy as np
+    >>> from featurevision.features import TinyImage
+    >>> root = tempfile.mkdtemp()
+    >>> paths = [os.path.join(root, f"{i}.png") for i in range(3)]
+    >>> for i, path in enumerate(paths):
+    ...     _ = cv2.imwrite(path, np.full((8, 8), 127 * i, np.uint8))
+    >>> open(paths[1], "wb").close()  # an empty, corrupt file
+    >>> result = extract_to_disk(TinyImage(size=2).fit(paths[:1]), paths,
+    ...                          os.path.join(root, "out"), on_error="record")
+    >>> result.features[:, 0]
+    memmap([0.       ,       nan, 0.9960785], dtype=float32)
+    >>> result.errors[0]["index"], result.errors[0]["error"][-31:]
+    (1, '(corrupt or unsupported format)')
+    """
+    check_option("on_error", on_error, ("raise", "record"))
+    check_scalar(chunk_size, "chunk_size", int, min_val=1)
+    paths = _check_paths(paths)
+    worker = _serial_copy(extractor)
+    n_features = _n_features(worker)
+    out = Path(out)
+    manifest = {
+        "format": 1,
+        "n_images": len(paths),
+        "n_features": n_features,
+        "chunk_size": chunk_size,
+        "paths_sha256": hashlib.sha256("\n".join(paths).encode("utf-8")).hexdigest(),
+        "extractor_sha": joblib.hash(worker),
+        "extractor": repr(worker),
+    }
+    _prepare(out, manifest, paths)
+
+    bounds = [(a, min(a + chunk_size, len(paths))) for a in range(0, len(paths), chunk_size)]
+    pending = [k for k in range(len(bounds)) if not _marker(out, k).is_file()]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        done = len(paths) - sum(bounds[k][1] - bounds[k][0] for k in pending)
+        bar = tqdm(total=len(paths), initial=done, desc="extract_to_disk", unit="img")
+    jobs = [(worker, k, paths[slice(*bounds[k])], bounds[k][0], n_features, on_error) for k in pending]
+    try:
+        with open(out / FEATURES_FILE, "r+b") as features:
+            offset = np.load(out / FEATURES_FILE, mmap_mode="r").offset
+            for k, rows, errors in _run_chunks(jobs, n_jobs):
+                start, stop = bounds[k]
+                features.seek(offset + start * n_features * 4)
+                features.write(rows.tobytes())
+                features.flush()
+                os.fsync(features.fileno())
+                # The marker goes down only after the rows are on disk: a marker always
+                # means a complete chunk.
+                _write_json(_marker(out, k), {"start": start, "stop": stop, "errors": errors})
+                if bar is not None:
+                    bar.update(stop - start)
+    finally:
+        if bar is not None:
+            bar.close()
+    errors = []
+    for k in range(len(bounds)):
+        errors.extend(json.loads(_marker(out, k).read_text(encoding="utf-8"))["errors"])
+    _write_json(out / ERRORS_FILE, errors)
+    return ExtractionResult(out)
+
+
+def _check_paths(paths):
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        raise TypeError("paths must be a sequence of file paths; one path is a list of one: [path]")
+    paths = list(paths)
+    if not paths:
+        raise ValueError("paths: empty list (0 images)")
+    checked = []
+    for i, path in enumerate(paths):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"paths[{i}]: expected a str or os.PathLike, got {type(path).__name__}")
+        path = os.fspath(path)
+        if "\n" in path or "\r" in path:
+            raise ValueError(f"paths[{i}]: {path!r} contains a line break ({PATHS_FILE} is one path a line)")
+        checked.append(path)
+    return checked
+
+
+def _serial_copy(extractor):
+    """A copy of ``extractor`` that runs serially, quietly and uncached inside one task."""
+    worker = copy.deepcopy(extractor)
+    settings = {"n_jobs": None, "progress": False, "memory": None}
+    worker.set_params(**{
+        key: settings[key.rsplit("__", 1)[-1]]
+        for key in worker.get_params(deep=True)
+        if key.rsplit("__", 1)[-1] in settings
+    })
+    return worker
+
+
+def _n_features(extractor):
+    width = getattr(extractor, "n_features_out_", None)
+    if width is None:
+        # Raises NotFittedError (a ValueError) for an unfitted extractor.
+        width = len(extractor.get_feature_names_out())
+    return int(width)
+
+
+def _marker(out, k):
+    return out / CHUNKS_DIR / f"{k:07d}.json"
+
+
+def _write_json(path, value):
+    """Write ``path`` atomically: a reader sees the old file or the whole new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _prepare(out, manifest, paths):
+    """Start a fresh extraction in ``out``, or check that its manifest allows resuming."""
+    manifest_path = out / MANIFEST_FILE
+    if manifest_path.is_file():
+        previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+        differ = [key for key in _RESUME_KEYS if previous.get(key) != manifest[key]]
+        if differ:
+            raise ValueError(
+                f"{str(out)!r} holds another extraction (different {', '.join(differ)}); "
+                "remove it or choose another output folder"
+            )
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / CHUNKS_DIR).mkdir(exist_ok=True)
+    for stale in (out / CHUNKS_DIR).glob("*.json"):
+        stale.unlink()
+    (out / ERRORS_FILE).unlink(missing_ok=True)
+    # A sparse file: no memory and, until written, almost no disk.
+    blank = np.lib.format.open_memmap(
+        out / FEATURES_FILE, mode="w+", dtype=np.float32, shape=(len(paths), manifest["n_features"])
+    )
+    del blank
+    tmp = out / f".{PATHS_FILE}.tmp"
+    tmp.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
+    os.replace(tmp, out / PATHS_FILE)
+    # The manifest goes last: its presence means the folder is ready to resume.
+    _write_json(manifest_path, manifest)
+
+
+def _run_chunks(jobs, n_jobs):
+    """Yield ``(k, rows, errors)`` per job as chunks finish (in any order)."""
+    if n_jobs is None or effective_n_jobs(n_jobs) == 1:
+        yield from (_extract_chunk(*job, single_thread_cv2=False) for job in jobs)
+        return
+    previous = cv2.getNumThreads()
+    try:
+        parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator_unordered")
+        yield from parallel(delayed(_extract_chunk)(*job, single_thread_cv2=True) for job in jobs)
+    finally:
+        cv2.setNumThreads(previous)
+
+
+def _extract_chunk(extractor, k, paths, start, n_features, on_error, single_thread_cv2):
+    """Rows and errors of one chunk; runs in a worker."""
+    if single_thread_cv2:
+        # OpenCV's own pool on top of the outer workers oversubscribes the cores.
+        cv2.setNumThreads(1)
+    batch = ImageBatch(paths, offset=start)  # errors then name the image by its global index
+    try:
+        X = extractor.transform(batch)
+    except (ValueError, TypeError):
+        if on_error == "raise":
+            raise
+    else:
+        return k, _rows(X, len(paths), n_features), []
+    # Something in the chunk failed: redo it image by image to isolate the bad ones.
+    rows = np.full((len(paths), n_features), np.nan, dtype=np.float32)
+    errors = []
+    for i in range(len(paths)):
+        try:
+            X = extractor.transform(batch[i:i + 1])
+        except (ValueError, TypeError) as exc:
+            errors.append({"index": start + i, "path": paths[i], "error": str(exc)})
+        else:
+            rows[i] = _rows(X, 1, n_features)[0]
+    return k, rows, errors
+
+
+def _rows(X, n_rows, n_features):
+    """``X`` as float32 rows, checked: a wrong shape is a bug of the extractor, not of an image."""
+    X = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float32)
+    if X.shape != (n_rows, n_features):
+        raise ValueError(
+            f"the extractor returned shape {X.shape} for {n_rows} images; expected ({n_rows}, {n_features})"
+        )
+    return X
