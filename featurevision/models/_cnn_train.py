@@ -49,7 +49,12 @@ def resolve_device(device):
             return torch.device("cuda")
         mps = getattr(torch.backends, "mps", None)
         return torch.device("mps" if mps is not None and mps.is_available() else "cpu")
-    resolved = torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        resolved = None
+    if resolved is None or resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device={device!r}: expected 'auto', 'cpu', 'cuda', 'cuda:<i>' or 'mps'")
     if resolved.type == "cuda":
         if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
             raise ValueError(
@@ -66,8 +71,6 @@ def resolve_device(device):
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
             raise ValueError(f"device={device!r}: the Metal (MPS) backend is not available here")
-    elif resolved.type != "cpu":
-        raise ValueError(f"device={device!r}: expected 'auto', 'cpu', 'cuda', 'cuda:<i>' or 'mps'")
     return resolved
 
 
