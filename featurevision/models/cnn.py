@@ -6,7 +6,9 @@ does not import torch; building or fitting a :class:`CNNClassifier` does.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
+import logging
 import numbers
 import os
 
@@ -357,15 +359,21 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         torch = _import_torch()
-        import copy
-
         model = torch.nn.Sequential(copy.deepcopy(self.net_).float().cpu(), torch.nn.Softmax(dim=1))
         model = model.to(memory_format=torch.contiguous_format).eval()
         example = torch.zeros((2, self.n_channels_) + self.input_size_)
         batch_dim = torch.export.Dim("batch", min=1)
-        program = torch.onnx.export(model, (example,), dynamo=True, input_names=["images"],
-                                    output_names=["probabilities"], opset_version=opset_version,
-                                    dynamic_shapes=({0: batch_dim},), verbose=False)
+        # The exporter logs a warning per torchvision operator it cannot register when
+        # torchvision is absent; none of them occurs in these nets.
+        onnx_log = logging.getLogger("torch.onnx")
+        level = onnx_log.level
+        onnx_log.setLevel(logging.ERROR)
+        try:
+            program = torch.onnx.export(model, (example,), dynamo=True, input_names=["images"],
+                                        output_names=["probabilities"], opset_version=opset_version,
+                                        dynamic_shapes=({0: batch_dim},), verbose=False)
+        finally:
+            onnx_log.setLevel(level)
         program.save(os.fspath(path), external_data=False)
         return os.fspath(path)
 
