@@ -63,7 +63,7 @@ def run_cnn(name, data, device, params, threads):
     _, train_s = timed(device, lambda: cnn.fit(X_train, y_train))
     predicted, infer_s = timed(device, lambda: cnn.predict(X_test))
     label = f"cnn {cnn.architecture} w{cnn.width} d{cnn.depth} s{cnn.n_stages}"
-    return {"dataset": name, "model": label, "device": f"{device} ({cnn.device_})",
+    return {"dataset": name, "model": label, "device": str(cnn.device_),
             "n_train": len(X_train), "epochs": cnn.n_iter_,
             "accuracy": float(np.mean(predicted == y_test)), "train_s": train_s,
             "train_img_s": len(X_train) * cnn.n_iter_ / train_s, "infer_img_s": len(X_test) / infer_s}

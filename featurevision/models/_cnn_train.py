@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import os
 import time
 
@@ -97,6 +98,23 @@ def resolve_precision(precision, device):
     if precision == "bf16" and device.type == "mps":
         raise ValueError("precision='bf16' is not supported on 'mps'; use 'fp32'")
     return _DTYPES[precision]
+
+
+def one_cycle(step, total, warmup=0.25, start=0.04):
+    """The learning-rate factor at ``step`` of ``total``: a linear rise from ``start`` over
+    the first ``warmup`` fraction, then a cosine fall to 0 (Smith & Topin 2019's one-cycle
+    shape). Unlike torch's ``OneCycleLR`` it is defined for any ``total``, even a handful of
+    steps.
+
+    Examples
+    --------
+    >>> [round(one_cycle(s, 8), 2) for s in range(9)]
+    [0.04, 0.52, 1.0, 0.93, 0.75, 0.5, 0.25, 0.07, 0.0]
+    """
+    rise = max(1, round(warmup * total))
+    if step < rise:
+        return start + (1.0 - start) * step / rise
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - rise) / max(1, total - rise))))
 
 
 @contextlib.contextmanager
@@ -189,9 +207,7 @@ class Trainer:
     def _scheduler(self, optimizer, steps_per_epoch):
         total = self.est.epochs * steps_per_epoch
         if self.est.lr_schedule == "onecycle":
-            return torch.optim.lr_scheduler.OneCycleLR(
-                optimizer, max_lr=[g["lr"] for g in optimizer.param_groups], total_steps=total,
-                pct_start=0.25)
+            return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: one_cycle(step, total))
         if self.est.lr_schedule == "cosine":
             return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
         return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
