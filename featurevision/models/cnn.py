@@ -69,7 +69,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     architecture : {"vgg", "resnet"}, default="vgg"
         A VGG-style stack of conv–BN–ReLU (Simonyan & Zisserman 2015) or a small ResNet
         of basic residual blocks (He et al. 2016).
-    width : int, default=32
+    width : int, default=24
         Channels of the first stage; each following stage doubles them.
     depth : int, default=2
         Convolutions (vgg) or residual blocks (resnet) per stage.
@@ -147,7 +147,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     (3,)
     """
 
-    def __init__(self, architecture="vgg", width=32, depth=2, n_stages=3, input_size=None,
+    def __init__(self, architecture="vgg", width=24, depth=2, n_stages=3, input_size=None,
                  epochs=15, batch_size=128, optimizer="adamw", learning_rate=None,
                  lr_schedule="onecycle", weight_decay=None, label_smoothing=0.1, crop_padding=2,
                  flip=True, validation_fraction=None, n_iter_no_change=5, device="auto",
