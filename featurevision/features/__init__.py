@@ -6,15 +6,22 @@ unfitted extractor; :func:`make_features` joins several by name into a FeatureUn
 
 from __future__ import annotations
 
+from functools import partial
+
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
+from .bovw import BagOfVisualWords
+from .keypoints import extract_descriptors
 from .tiny import TinyImage
 
-__all__ = ["REGISTRY", "BaseImageFeatures", "TinyImage", "make_features"]
+__all__ = ["REGISTRY", "BagOfVisualWords", "BaseImageFeatures", "extract_descriptors", "TinyImage", "make_features"]
 
 REGISTRY = {
     "tiny": TinyImage,
+    "sift_bovw": BagOfVisualWords,
+    "sift_vlad": partial(BagOfVisualWords, encoding="vlad", n_words=32),
+    "sift_fisher": partial(BagOfVisualWords, encoding="fisher", n_words=16, pca=64),
 }
 
 

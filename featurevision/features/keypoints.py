@@ -79,6 +79,15 @@ def _unit_rows(descriptors):
     return descriptors
 
 
+def _to_original_frame(keypoints, factor):
+    """Map keypoints found on an enlarged canvas back to the image's own pixels."""
+    if factor != 1.0:
+        # Coordinates count from the first pixel's centre, which moves when enlarging.
+        keypoints[:, :2] = (keypoints[:, :2] + 0.5) / factor - 0.5
+        keypoints[:, 2] /= factor
+    return keypoints
+
+
 def _normalize(descriptors, root_sift):
     """Lowe's normalisation (unit L2, clip at 0.2, unit L2) in place, then RootSIFT if asked."""
     descriptors = _unit_rows(descriptors)
@@ -210,8 +219,7 @@ def dense_sift(image, patch_sizes=(16, 24, 32), step=4, contrast_threshold=0.005
     # Contrast is judged against the image's own range, so exposure does not decide it.
     gray = (gray - np.float32(lo)) * np.float32(1.0 / (hi - lo))
     parts = [_dense_one_scale(gray, patch, step, contrast_threshold) for patch in patch_sizes]
-    keypoints = np.concatenate([p[0] for p in parts])
-    keypoints[:, :3] /= factor
+    keypoints = _to_original_frame(np.concatenate([p[0] for p in parts]), factor)
     descriptors = np.concatenate([p[1] for p in parts])
     return keypoints, _normalize(descriptors, root_sift)
 
@@ -251,10 +259,7 @@ def sparse_sift(image, max_keypoints=0, root_sift=False, min_side=32):
         return np.zeros((0, 4), np.float32), np.zeros((0, DESCRIPTOR_SIZE), np.float32)
     keypoints = np.array([(k.pt[0], k.pt[1], OPENCV_WINDOW_PER_SIZE * k.size, k.angle)
                           for k in found], np.float32)
-    # Pixel centres: OpenCV's pt is in pixel units from the first pixel's centre.
-    keypoints[:, :2] = (keypoints[:, :2] + 0.5) / factor - 0.5
-    keypoints[:, 2] /= factor
-    return keypoints, _normalize(descriptors, root_sift)
+    return _to_original_frame(keypoints, factor), _normalize(descriptors, root_sift)
 
 
 def _describe_chunk(chunk, options):
