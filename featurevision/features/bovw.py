@@ -9,6 +9,9 @@ from functools import partial
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils.validation import check_is_fitted
+
+from .._images import check_image
 
 from .._parallel import map_images
 from ._base import BaseImageFeatures, check_option
@@ -251,12 +254,41 @@ class BagOfVisualWords(BaseImageFeatures):
             return hard_histograms(words, self.n_words, cells)
         return vlad_vectors(descriptors, words, self.codebook_, cells, self.normalize)
 
-    def _extract(self, image):
+    def describe(self, image):
+        """One image's keypoints and descriptors as the fitted encoder sees them.
+
+        Parameters
+        ----------
+        image : ndarray of shape (h, w) or (h, w, c)
+
+        Returns
+        -------
+        keypoints : ndarray of shape (n, 4), float32
+            ``x, y, patch, angle`` (see :mod:`featurevision.features.keypoints`).
+        descriptors : ndarray of shape (n, D), float32
+            After the PCA, when there is one.
+
+        Examples
+        --------
+        >>> from featurevision.datasets import load_textures
+        >>> images = load_textures().images[:4]
+        >>> bovw = BagOfVisualWords(n_words=8, step=8, pca=16).fit(images)
+        >>> bovw.describe(images[0])[1].shape[1]
+        16
+        """
+        check_is_fitted(self, "codebook_")
+        return self._describe(check_image(np.asarray(image)))
+
+    def _describe(self, image):
         keypoints, descriptors = _descriptors(image, self._sampling_params())
+        if self.pca_ is not None and len(descriptors):
+            descriptors = self.pca_.transform(descriptors).astype(np.float32)
+        return keypoints, descriptors
+
+    def _extract(self, image):
+        keypoints, descriptors = self._describe(image)
         if not len(descriptors):
             return np.zeros(self.n_features_out_, np.float32)
-        if self.pca_ is not None:
-            descriptors = self.pca_.transform(descriptors).astype(np.float32)
         row = self._encode(keypoints, descriptors, image.shape[:2]).ravel()
         if self.normalize:
             # VLAD got its signed square root per cell, before intra-normalisation.

@@ -243,7 +243,7 @@ def fisher_vectors(descriptors, posteriors, weights, means, variances, cells):
     >>> X = np.array([[1.0], [3.0]])
     >>> fisher_vectors(X, np.ones((2, 1)), np.ones(1), np.zeros((1, 1)), np.ones((1, 1)),
     ...                [np.arange(2)])
-    array([[2.       , 2.8284271]], dtype=float32)
+    array([[2.      , 2.828427]], dtype=float32)
     """
     n_words, dim = means.shape
     sigmas = np.sqrt(variances)
