@@ -4,4 +4,6 @@ One submodule per family of features; every public function takes an optional ``
 (or ``fig``) and returns what it drew on, so figures compose in notebooks.
 """
 
-__all__ = []
+from .bovw import show_encoding, show_keypoints, show_visual_words
+
+__all__ = ["show_encoding", "show_keypoints", "show_visual_words"]
