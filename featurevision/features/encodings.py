@@ -63,8 +63,7 @@ def learn_codebook(descriptors, n_words, method="kmeans", random_state=None):
             f"a codebook of n_words={n_words} words needs at least {n_words} descriptors, got {n}"
         )
     if method == "kmeans":
-        model = MiniBatchKMeans(n_clusters=n_words, n_init=3, batch_size=2048,
-                                random_state=random_state)
+        model = MiniBatchKMeans(n_clusters=n_words, random_state=random_state)
     else:
         model = GaussianMixture(n_components=n_words, covariance_type="diag", reg_covar=1e-4,
                                 max_iter=50, random_state=random_state)

@@ -108,14 +108,14 @@ def _orientation_channels(image):
     # OpenCV's SIFT measures angles with y pointing up; so do we, to share its bin order.
     magnitude, angle = cv2.cartToPolar(gx, -gy)
     position = angle * np.float32(N_ORIENTATIONS / (2 * np.pi))
-    lower = position.astype(np.intp)  # angles are >= 0: truncation is floor
+    lower = position.astype(np.int32)  # angles are >= 0: truncation is floor
     upper_part = magnitude * (position - lower)
     channels = np.zeros(image.shape + (N_ORIENTATIONS,), np.float32)
     flat = channels.reshape(-1)
-    first = np.arange(0, flat.size, N_ORIENTATIONS)
-    flat[first + lower.ravel() % N_ORIENTATIONS] = (magnitude - upper_part).ravel()
-    # Each pixel's two channels differ, so the indices are unique and += is safe.
-    flat[first + (lower.ravel() + 1) % N_ORIENTATIONS] += upper_part.ravel()
+    first = np.arange(0, flat.size, N_ORIENTATIONS, dtype=np.int32).reshape(image.shape)
+    # A pixel writes only its own two (distinct) channels, so plain stores suffice.
+    flat[(first + (lower & (N_ORIENTATIONS - 1))).ravel()] = (magnitude - upper_part).ravel()
+    flat[(first + ((lower + 1) & (N_ORIENTATIONS - 1))).ravel()] = upper_part.ravel()
     return channels
 
 
