@@ -34,7 +34,7 @@ DEFAULT_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared
 #: The closing-note table: encoding × pyramid, each with a codebook size that suits it.
 TABLE = {
     "hard": dict(encoding="hard", n_words=256),
-    "vlad": dict(encoding="vlad", n_words=32),
+    "vlad": dict(encoding="vlad", n_words=32, pca=64),
     "fisher": dict(encoding="fisher", n_words=16, pca=64),
 }
 
@@ -64,6 +64,14 @@ def score(images, target, dataset, params, classifier, folds, seed, n_jobs):
     return float(model.fit(train_x, train_y).score(test_x, test_y)), 0.0
 
 
+def _literal(text):
+    """A Python literal (``8``, ``(16, 32)``, ``None``), or the text itself (``vlad``)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=("brodatz", "cifar"), default="brodatz")
@@ -79,7 +87,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    overrides = {k: ast.literal_eval(v) for k, v in (item.split("=", 1) for item in args.set)}
+    overrides = {k: _literal(v) for k, v in (item.split("=", 1) for item in args.set)}
     images, target = load(args.dataset, args.data, args.classes, args.subset, args.seed)
     configs = {"default": {}}
     if args.table:

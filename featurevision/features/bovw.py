@@ -122,10 +122,13 @@ class BagOfVisualWords(BaseImageFeatures):
 
     Notes
     -----
-    The codebook needs at least ``n_words`` descriptors: ``fit`` raises a ValueError that
-    says how many it found otherwise (flat images, and images too small to vary, give
-    none). Images smaller than the largest patch are enlarged to it, so small images and
-    the 2-D tables of scikit-learn's checks still give descriptors.
+    The codebook needs at least ``n_words`` descriptors (k-means and a GMM cannot place
+    more centres than points): ``fit`` raises a ValueError that says how many the
+    training images gave otherwise. There is no silent fallback to a smaller codebook,
+    which would change the output width. Images smaller than the largest patch are
+    enlarged to it first, so small images (and the rows of a 2-D table, read as 1 × d
+    images) still give descriptors whenever their pixels vary; flat images, and 1 × 1
+    images, give none. At transform, an image without descriptors gives a zero row.
 
     Examples
     --------
@@ -216,9 +219,6 @@ class BagOfVisualWords(BaseImageFeatures):
         if self.encoding == "soft":
             nearest = self.codebook_[nearest_words(descriptors, self.codebook_)]
             self.sigma_ = float(np.sqrt(np.mean(np.sum((descriptors - nearest) ** 2, axis=1)))) or 1.0
-
-    def _n_cells(self):
-        return sum(4 ** level for level in range(self.pyramid))
 
     def _cell_names(self):
         names = []
