@@ -109,13 +109,19 @@ def _orientation_channels(image):
     magnitude, angle = cv2.cartToPolar(gx, -gy)
     position = angle * np.float32(N_ORIENTATIONS / (2 * np.pi))
     lower = position.astype(np.int32)  # angles are >= 0: truncation is floor
-    upper_part = magnitude * (position - lower)
+    # In place from here on: this function is memory-bound.
+    upper_part = np.multiply(position - lower, magnitude, out=position)
+    lower_part = np.subtract(magnitude, upper_part, out=magnitude)
     channels = np.zeros(image.shape + (N_ORIENTATIONS,), np.float32)
     flat = channels.reshape(-1)
     first = np.arange(0, flat.size, N_ORIENTATIONS, dtype=np.int32).reshape(image.shape)
+    lower &= N_ORIENTATIONS - 1
     # A pixel writes only its own two (distinct) channels, so plain stores suffice.
-    flat[(first + (lower & (N_ORIENTATIONS - 1))).ravel()] = (magnitude - upper_part).ravel()
-    flat[(first + ((lower + 1) & (N_ORIENTATIONS - 1))).ravel()] = upper_part.ravel()
+    flat[(lower + first).ravel()] = lower_part.ravel()
+    lower += 1
+    lower &= N_ORIENTATIONS - 1
+    lower += first
+    flat[lower.ravel()] = upper_part.ravel()
     return channels
 
 
