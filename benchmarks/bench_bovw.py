@@ -125,7 +125,7 @@ def main(argv=None):
     cv2.setNumThreads(1)
     from threadpoolctl import threadpool_limits
 
-    size, n, repeat = (128, 2, 2) if args.quick else (256, 6, 3)
+    size, n, repeat = (128, 2, 2) if args.quick else (256, 6, 5)
     images = photos(size, n)
     with threadpool_limits(1):
         print_table(dense_rows(images, repeat),
