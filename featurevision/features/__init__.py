@@ -6,15 +6,19 @@ unfitted extractor; :func:`make_features` joins several by name into a FeatureUn
 
 from __future__ import annotations
 
+from functools import partial
+
 from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
 from .blobs import BLOB_PRESETS, Blobs
+from .bovw import BagOfVisualWords
 from .color import ColorHistogram
 from .corners import HarrisCorners
 from .edges import CannyEdges
 from .gabor import GaborBank
 from .glcm import GLCM
+from .keypoints import extract_descriptors
 from .lbp import LBP
 from .shape import HOG
 from .tamura import Tamura
@@ -22,6 +26,7 @@ from .tiny import TinyImage
 
 __all__ = [
     "REGISTRY",
+    "BagOfVisualWords",
     "BaseImageFeatures",
     "Blobs",
     "CannyEdges",
@@ -33,6 +38,7 @@ __all__ = [
     "LBP",
     "Tamura",
     "TinyImage",
+    "extract_descriptors",
     "make_features",
 ]
 
@@ -45,6 +51,9 @@ REGISTRY = {
     "harris": HarrisCorners,
     "hog": HOG,
     "lbp": LBP,
+    "sift_bovw": BagOfVisualWords,
+    "sift_fisher": partial(BagOfVisualWords, encoding="fisher", n_words=16, pca=64),
+    "sift_vlad": partial(BagOfVisualWords, encoding="vlad", n_words=32),
     "tamura": Tamura,
     "tiny": TinyImage,
     **BLOB_PRESETS,
