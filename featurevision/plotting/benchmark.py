@@ -9,6 +9,9 @@ from ._axes import get_axes
 __all__ = ["plot_accuracy_vs_time", "plot_learning_curves"]
 
 
+_STYLES = (("o", "-"), ("s", "--"), ("^", ":"))
+
+
 def _ran(result):
     return [row for row in result.table if row.get("status") == "ok"
             and isinstance(row.get("test_accuracy"), float) and math.isfinite(row["test_accuracy"])]
@@ -36,10 +39,12 @@ def plot_learning_curves(result, ax=None):
     1
     """
     ax = get_axes(ax, figsize=(7, 5))
-    for name, curve in result.learning_curves.items():
+    for i, (name, curve) in enumerate(result.learning_curves.items()):
         points = [(n, acc) for n, acc in curve if math.isfinite(acc)]
         if points:
-            ax.plot(*zip(*points), marker="o", label=name)
+            # Past the ten default colours, a new marker and dash tell methods apart.
+            style = _STYLES[(i // 10) % len(_STYLES)]
+            ax.plot(*zip(*points), marker=style[0], linestyle=style[1], label=name)
     sizes = sorted({n for curve in result.learning_curves.values() for n, _ in curve})
     if len(sizes) > 1:
         ax.set_xscale("log")
