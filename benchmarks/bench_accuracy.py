@@ -7,7 +7,8 @@ README), beside the published reference points:
   training images (54,000 / 6,000, stratified), the test set is the official 10,000.
 - **CIFAR-10 subset** (1,000 training images per class): stratified 80/10/10
   (8,000 / 1,000 / 1,000). There is no official test set in the subset.
-- **Brodatz** (16 tiles of each of 112 textures): stratified 4-fold cross-validation;
+- **Brodatz** (16 tiles of each of 112 textures): stratified 4-fold cross-validation
+  (``--folds``, ``--brodatz-classes`` for the first N textures);
   each fold tests on 4 tiles per texture and trains on about 11 (one of the 12 others per
   texture, roughly, validates). Metrics pool the out-of-fold predictions.
 
@@ -82,7 +83,7 @@ def _stratified(index, y, n, seed):
                                                           random_state=seed)[0]
 
 
-def fashion_mnist(path, quick, max_train, seed):
+def fashion_mnist(path, quick, max_train, seed, args):
     """Images, labels, names and the explicit (train, val, test) split on the official test set."""
     with np.load(path) as f:
         images = np.concatenate([f["X_train"], f["X_test"]])
@@ -101,7 +102,7 @@ def fashion_mnist(path, quick, max_train, seed):
     return images[keep], y[keep], names, {"split": (remap[train], remap[val], remap[test])}
 
 
-def cifar10(path, quick, max_train, seed):
+def cifar10(path, quick, max_train, seed, args):
     with np.load(path) as f:
         images, y, names = f["X"], f["y"].astype(np.int64), f["class_names"].astype(str)
     keep = _stratified(np.arange(len(y)), y, QUICK_CIFAR, seed) if quick else np.arange(len(y))
@@ -111,13 +112,14 @@ def cifar10(path, quick, max_train, seed):
     return images[np.sort(keep)], y[np.sort(keep)], names, {"split": (0.8, 0.1, 0.1)}
 
 
-def brodatz(path, quick, max_train, seed):
+def brodatz(path, quick, max_train, seed, args):
     with np.load(path) as f:
         images, y, names = f["X"], f["y"].astype(np.int64), f["class_names"].astype(str)
-    if quick:
-        keep = np.flatnonzero(y < QUICK_BRODATZ_CLASSES)
-        images, y, names = images[keep], y[keep], names[:QUICK_BRODATZ_CLASSES]
-    return images, y, names, {"cv": 4}
+    classes = args.brodatz_classes or (QUICK_BRODATZ_CLASSES if quick else None)
+    if classes:
+        keep = np.flatnonzero(y < classes)
+        images, y, names = images[keep], y[keep], names[:classes]
+    return images, y, names, {"cv": args.folds}
 
 
 LOADERS = {"fashion_mnist": fashion_mnist, "cifar10": cifar10, "brodatz": brodatz}
@@ -135,6 +137,9 @@ def main(argv=None):
     parser.add_argument("--max-train", type=int, default=None, help="cap the training images")
     parser.add_argument("--cnn-epochs", type=int, default=None, help="CNN epochs (default 15, 3 with --quick)")
     parser.add_argument("--tune", action="store_true", help="pick C / n_neighbors on the validation set")
+    parser.add_argument("--folds", type=int, default=4, help="Brodatz: stratified folds")
+    parser.add_argument("--brodatz-classes", type=int, default=None,
+                        help=f"Brodatz: keep the first N textures (default all, {QUICK_BRODATZ_CLASSES} with --quick)")
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
@@ -146,7 +151,7 @@ def main(argv=None):
         if not path.is_file():
             print(f"{name}: {path} not found, skipped", file=sys.stderr)
             continue
-        images, y, names, split = LOADERS[name](path, args.quick, args.max_train, args.random_state)
+        images, y, names, split = LOADERS[name](path, args.quick, args.max_train, args.random_state, args)
         methods, notes = (_method_list(args.methods), []) if args.methods else available_methods(spec["methods"])
         epochs = args.cnn_epochs or (3 if args.quick else 15)
         result = compare(Bunch(images=images, target=y, target_names=names), methods=methods,
