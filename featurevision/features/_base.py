@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, check_memory, validate_dat
 
 from .._images import _is_path, check_images
 from .._parallel import map_images
+from .._resize import as_size
 
 __all__ = ["BaseImageFeatures", "check_option", "check_grid"]
 
@@ -38,10 +39,7 @@ def check_grid(grid, name="grid"):
     >>> check_grid(3)
     (3, 3)
     """
-    pair = (grid, grid) if isinstance(grid, numbers.Integral) else tuple(grid)
-    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in pair):
-        raise ValueError(f"{name} must be a positive int or a pair of positive ints, got {grid!r}")
-    return int(pair[0]), int(pair[1])
+    return as_size(grid, name)
 
 
 def _is_row_or_number(item):

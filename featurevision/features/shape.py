@@ -37,7 +37,7 @@ from sklearn.utils import check_scalar
 
 from .._images import as_gray_float, stack_as_float
 from .._resize import as_size, resize_image
-from ._base import BaseImageFeatures, check_option
+from ._base import BaseImageFeatures, check_grid, check_option
 
 __all__ = ["HOG", "hog_cells", "hog_blocks", "BLOCK_NORMS"]
 
@@ -49,13 +49,6 @@ _EPS = 1e-5
 # Images per vectorised pass are grouped up to this many pixels: the pass's temporaries
 # (about 40 bytes a pixel) then stay in cache; whole 256-image chunks ran 4x slower.
 _PIXELS_PER_PASS = 1 << 16
-
-
-def _check_pair(value, name):
-    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in pair):
-        raise ValueError(f"{name} must be a positive int or a pair of positive ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
 
 
 @functools.lru_cache(maxsize=16)
@@ -189,7 +182,7 @@ def hog_cells(image, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fals
     gray = as_gray_float(np.asarray(image))
     if transform_sqrt:
         gray = np.sqrt(gray)
-    return _cell_histograms(gray[None], orientations, _check_pair(pixels_per_cell, "pixels_per_cell"))[0]
+    return _cell_histograms(gray[None], orientations, check_grid(pixels_per_cell, "pixels_per_cell"))[0]
 
 
 def hog_blocks(cells, cells_per_block=(2, 2), block_norm="L2-Hys"):
@@ -217,7 +210,7 @@ def hog_blocks(cells, cells_per_block=(2, 2), block_norm="L2-Hys"):
     ((2, 2, 2, 2, 9), 1.0)
     """
     check_option("block_norm", block_norm, BLOCK_NORMS)
-    per_block = _check_pair(cells_per_block, "cells_per_block")
+    per_block = check_grid(cells_per_block, "cells_per_block")
     cells = np.asarray(cells, np.float64)
     if cells.shape[0] < per_block[0] or cells.shape[1] < per_block[1]:
         raise ValueError(f"{cells.shape[:2]} cells cannot hold a block of {per_block} cells")
@@ -288,8 +281,8 @@ class HOG(BaseImageFeatures):
     def _layout(self):
         """Cells and blocks on the canvas: ``((rows, cols), (b_rows, b_cols))``."""
         height, width = as_size(self.image_size, "image_size")
-        cell_rows, cell_cols = _check_pair(self.pixels_per_cell, "pixels_per_cell")
-        block_rows, block_cols = _check_pair(self.cells_per_block, "cells_per_block")
+        cell_rows, cell_cols = check_grid(self.pixels_per_cell, "pixels_per_cell")
+        block_rows, block_cols = check_grid(self.cells_per_block, "cells_per_block")
         cells = (height // cell_rows, width // cell_cols)
         blocks = (cells[0] - block_rows + 1, cells[1] - block_cols + 1)
         if min(blocks) < 1:
@@ -306,7 +299,7 @@ class HOG(BaseImageFeatures):
 
     def _feature_names(self):
         _, (n_block_rows, n_block_cols) = self._layout()
-        block_rows, block_cols = _check_pair(self.cells_per_block, "cells_per_block")
+        block_rows, block_cols = check_grid(self.cells_per_block, "cells_per_block")
         return [
             f"b{br}_{bc}_c{cr}_{cc}_o{o}"
             for br in range(n_block_rows) for bc in range(n_block_cols)
@@ -321,10 +314,10 @@ class HOG(BaseImageFeatures):
         step = max(1, _PIXELS_PER_PASS // (canvases.shape[1] * canvases.shape[2]))
         cells = np.concatenate([
             _cell_histograms(canvases[i:i + step], self.orientations,
-                             _check_pair(self.pixels_per_cell, "pixels_per_cell"))
+                             check_grid(self.pixels_per_cell, "pixels_per_cell"))
             for i in range(0, len(canvases), step)
         ])
-        blocks = _normalize_blocks(cells, _check_pair(self.cells_per_block, "cells_per_block"),
+        blocks = _normalize_blocks(cells, check_grid(self.cells_per_block, "cells_per_block"),
                                    self.block_norm)
         return blocks.reshape(len(canvases), -1).astype(np.float32)
 
