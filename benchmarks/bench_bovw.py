@@ -22,19 +22,14 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import ms_per_image, print_table  # noqa: E402
+from _timing import ms_per_image, photographs, print_table  # noqa: E402
 
 from featurevision.features import BagOfVisualWords  # noqa: E402
 from featurevision.features.keypoints import OPENCV_WINDOW_PER_SIZE, dense_sift  # noqa: E402
 
 
 def photos(size, n):
-    from skimage import data
-
-    sources = [data.camera(), data.brick(), data.grass(), data.gravel(),
-               cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY), data.coins()]
-    return [cv2.resize(sources[i % len(sources)], (size, size), interpolation=cv2.INTER_AREA)
-            for i in range(n)]
+    return list(photographs(("camera", "brick", "grass", "gravel", "astronaut:gray", "coins"), size, n))
 
 
 def dense_rows(images, repeat):

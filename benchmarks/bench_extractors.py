@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import ms_per_image, print_table  # noqa: E402
+from _timing import ms_per_image, photographs, print_table  # noqa: E402
 
 CASE_MODULES = ("cases_detectors", "cases_shape")
 
@@ -37,13 +37,9 @@ def load_cases():
 
 
 def real_images(size, n, color):
-    from skimage import data
-
-    photos = [data.astronaut(), data.chelsea(), data.coffee(), data.rocket()]
-    if not color:
-        photos = [cv2.cvtColor(p, cv2.COLOR_RGB2GRAY) for p in photos] + [data.camera(), data.brick()]
-    return np.stack([cv2.resize(photos[i % len(photos)], (size, size), interpolation=cv2.INTER_AREA)
-                     for i in range(n)])
+    colour = ("astronaut", "chelsea", "coffee", "rocket")
+    gray = tuple(f"{name}:gray" for name in colour) + ("camera", "brick")
+    return photographs(colour if color else gray, size, n)
 
 
 def run(quick=False, only=None):

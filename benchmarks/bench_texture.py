@@ -32,6 +32,7 @@ Run: ``python benchmarks/bench_texture.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -41,7 +42,12 @@ import numpy as np
 import scipy.fft
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import print_table  # noqa: E402
+from _timing import ms_per_image as _ms_per_image  # noqa: E402
+from _timing import photographs, print_table  # noqa: E402
+
+# CPU time of this process, not wall time: every method here runs on one thread, and CPU
+# time stays put when other jobs share the machine.
+ms_per_image = functools.partial(_ms_per_image, clock=time.process_time)
 
 try:
     from cases_tamura import run_tamura
@@ -51,33 +57,12 @@ except ModuleNotFoundError as exc:
     run_tamura = None
 
 FREQUENCIES = (0.05, 0.1, 0.2, 0.4)
-
-
-def ms_per_image(func, images, repeat=3):
-    """Best-of-``repeat`` CPU milliseconds per image of ``func(images)`` (one warm-up call).
-
-    CPU time of this process, not wall time: every method here runs on one thread, so
-    the two agree on a quiet machine, and CPU time stays put when other jobs share it.
-    """
-    func(images)
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        func(images)
-        best = min(best, time.process_time() - start)
-    return 1000.0 * best / len(images)
 ORIENTATIONS = 6
 
 
 def real_images(size, n):
-    """``n`` gray uint8 photographs from scikit-image, resized to ``size``×``size``."""
-    from skimage import data
-
-    photos = [data.camera(), data.brick(), data.grass(), data.gravel(), data.coffee(),
-              data.rocket()]
-    photos = [cv2.cvtColor(p, cv2.COLOR_RGB2GRAY) if p.ndim == 3 else p for p in photos]
-    return np.stack([cv2.resize(photos[i % len(photos)], (size, size), interpolation=cv2.INTER_AREA)
-                     for i in range(n)])
+    """``n`` gray photographs from scikit-image, resized to ``size``×``size``."""
+    return photographs(("camera", "brick", "grass", "gravel", "coffee:gray", "rocket:gray"), size, n)
 
 
 # --- Gabor -----------------------------------------------------------------------------
