@@ -56,7 +56,7 @@ DATASETS = {
         "sizes": (0.1, 0.3, 1.0),
         "quick_sizes": (0.25, 1.0),
         "reference": "published: single-layer k-means features 79.6% on all 50,000 training images "
-                     "(Coates, Lee & Ng 2011); small CNNs 90-94%. This subset trains on 8,000.",
+                     "(Coates, Lee & Ng 2011); small CNNs 90-94%.",
     },
     "brodatz": {
         "file": "brodatz.npz",
