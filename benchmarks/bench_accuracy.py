@@ -5,6 +5,8 @@ README), beside the published reference points:
 
 - **Fashion-MNIST**: the official split. Training and validation come from the 60,000
   training images (54,000 / 6,000, stratified), the test set is the official 10,000.
+  With ``--cv-images N``, stratified ``--folds``-fold cross-validation on a stratified
+  ``N``-image subset of the training images instead (no learning curve).
 - **CIFAR-10 subset** (1,000 training images per class): stratified 80/10/10
   (8,000 / 1,000 / 1,000). There is no official test set in the subset.
 - **Brodatz** (16 tiles of each of 112 textures): stratified 4-fold cross-validation
@@ -92,6 +94,9 @@ def fashion_mnist(path, quick, max_train, seed, args):
         n_train = len(f["y_train"])
     train_part, test = np.arange(n_train), np.arange(n_train, len(y))
     train, val = train_test_split(train_part, test_size=0.1, stratify=y[train_part], random_state=seed)
+    if args.cv_images:
+        keep = np.sort(_stratified(train_part, y, args.cv_images, seed))
+        return images[keep], y[keep], names, {"cv": args.folds, "train_sizes": (1.0,)}
     if quick:
         train, val, test = (_stratified(part, y, n, seed) for part, n in zip((train, val, test), QUICK_FASHION))
     if max_train:
@@ -137,7 +142,11 @@ def main(argv=None):
     parser.add_argument("--max-train", type=int, default=None, help="cap the training images")
     parser.add_argument("--cnn-epochs", type=int, default=None, help="CNN epochs (default 15, 3 with --quick)")
     parser.add_argument("--tune", action="store_true", help="pick C / n_neighbors on the validation set")
-    parser.add_argument("--folds", type=int, default=4, help="Brodatz: stratified folds")
+    parser.add_argument("--folds", type=int, default=4,
+                        help="stratified folds (Brodatz; Fashion-MNIST with --cv-images)")
+    parser.add_argument("--cv-images", type=int, default=None,
+                        help="Fashion-MNIST: cross-validate on this many training images "
+                             "instead of the official split")
     parser.add_argument("--brodatz-classes", type=int, default=None,
                         help=f"Brodatz: keep the first N textures (default all, {QUICK_BRODATZ_CLASSES} with --quick)")
     parser.add_argument("--n-jobs", type=int, default=None)
@@ -152,10 +161,11 @@ def main(argv=None):
             print(f"{name}: {path} not found, skipped", file=sys.stderr)
             continue
         images, y, names, split = LOADERS[name](path, args.quick, args.max_train, args.random_state, args)
+        sizes = split.pop("train_sizes", None) or (spec["quick_sizes"] if args.quick else spec["sizes"])
         methods, notes = (_method_list(args.methods), []) if args.methods else available_methods(spec["methods"])
         epochs = args.cnn_epochs or (3 if args.quick else 15)
         result = compare(Bunch(images=images, target=y, target_names=names), methods=methods,
-                         train_sizes=spec["quick_sizes"] if args.quick else spec["sizes"],
+                         train_sizes=sizes,
                          random_state=args.random_state, n_jobs=args.n_jobs, progress=True, tune=args.tune,
                          cnn_params={"epochs": epochs}, notes=notes + [spec["reference"]], **split)
         result.info["dataset"] = f"{name}{' (quick subset)' if args.quick else ''}"

@@ -58,6 +58,30 @@ def test_histogram_equals_numpy_histogram_of_skimage_codes(camera):
     np.testing.assert_allclose(row, expected / codes.size, rtol=1e-6)
 
 
+def _rotation_classes(n_points):
+    """Sorted smallest circular rotations of all P-bit codes: the 'ror' bins, in order."""
+    codes, mask = np.arange(1 << n_points), (1 << n_points) - 1
+    rotations = [((codes >> k) | (codes << (n_points - k))) & mask for k in range(n_points)]
+    return np.unique(np.min(rotations, axis=0))
+
+
+@pytest.mark.parametrize("n_points, radius, method", [
+    (p, r, method) for p, r in [(8, 1), (12, 2.5), (16, 2), (24, 3)]
+    for method in ("uniform", "ror", "default") if method == "uniform" or p <= 16])
+def test_stacked_histograms_equal_skimage_codes(camera, method, n_points, radius):
+    # Several images in one pass, with exact ties: the path a large batch takes.
+    stack = np.stack([camera[:40, :50], RNG.integers(0, 3, (40, 50)).astype(np.uint8),
+                      np.full((40, 50), 200, np.uint8), camera[100:140, 7:57] // 16 * 16])
+    rows = LBP(n_points=n_points, radius=radius, method=method, grid=(2, 1)).fit(stack).transform(stack)
+    n_bins = lbp_n_bins(n_points, method)
+    for image, row in zip(stack, rows):
+        codes = local_binary_pattern(image, n_points, radius, method).astype(np.intp)
+        if method == "ror":
+            codes = np.searchsorted(_rotation_classes(n_points), codes)
+        expected = [np.bincount(half.ravel(), minlength=n_bins) / half.size for half in (codes[:20], codes[20:])]
+        np.testing.assert_allclose(row, np.concatenate(expected), rtol=1e-6)
+
+
 def _ror8(value):
     return min(((value >> k) | (value << (8 - k))) & 255 for k in range(8))
 
