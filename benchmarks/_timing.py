@@ -28,6 +28,25 @@ def ms_per_image(func, images, repeat=3, number=1, clock=time.perf_counter):
     return 1000.0 * best / len(images)
 
 
+def ms_per_image_interleaved(funcs, images, repeat=5, clock=time.process_time):
+    """Best-of-``repeat`` ms/image of each ``funcs[name](images)``, the runs interleaved.
+
+    On a shared machine slow spells last seconds: timing ours and the reference in
+    turn, round after round, lets both see the same spells, so their ratio holds even
+    when the absolute times drift. One warm-up call each; CPU time by default (every
+    function timed here runs on one thread).
+    """
+    for func in funcs.values():
+        func(images)
+    best = dict.fromkeys(funcs, float("inf"))
+    for _ in range(repeat):
+        for name, func in funcs.items():
+            start = clock()
+            func(images)
+            best[name] = min(best[name], clock() - start)
+    return {name: 1000.0 * seconds / len(images) for name, seconds in best.items()}
+
+
 def photographs(names, size, n):
     """``n`` uint8 images cycling through ``skimage.data`` photographs ``names``, resized
     to ``size``×``size``; a name ending in ``:gray`` is converted from RGB to gray."""

@@ -1,7 +1,9 @@
 """Speed of each extractor at 28×28 and 256×256: ours, the scikit-image way, the OpenCV floor.
 
 One thread everywhere (``cv2.setNumThreads(1)``, serial extractors), real photographs
-from scikit-image, ms/image as the best of several runs, and the ratios in one run:
+from scikit-image, ms/image of CPU time as the best of several interleaved runs (ours,
+the reference and the floor in turn, so a slow spell of a shared machine hits all
+three), and the ratios in one run:
 ``ref/ours`` (how many times faster than scikit-image) and ``ours/floor`` (what the
 pooling costs beyond the kernel).
 
@@ -18,7 +20,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import ms_per_image, photographs, print_table  # noqa: E402
+from _timing import ms_per_image_interleaved, photographs, print_table  # noqa: E402
 
 CASE_MODULES = ("cases_detectors", "cases_shape")
 
@@ -47,17 +49,18 @@ def run(quick=False, only=None):
     rows = []
     for size in (28, 256):
         n = (64 if quick else 256) if size == 28 else (4 if quick else 16)
-        repeat = 2 if quick else 5
+        repeat = 2 if quick else 7
         for case in load_cases():
             if only and only not in case.name:
                 continue
             images = real_images(size, n, case.color)
             extractor = case.make().fit(images)
-            row = {"extractor": case.name, "size": f"{size}x{size}",
-                   "ours_ms": ms_per_image(extractor.transform, images, repeat)}
+            funcs = {"ours_ms": extractor.transform}
             for key, func in (("skimage_ms", case.reference), ("floor_ms", case.floor)):
                 if func is not None:
-                    row[key] = ms_per_image(lambda ims: [func(im) for im in ims], images, repeat)
+                    funcs[key] = lambda ims, func=func: [func(im) for im in ims]
+            row = {"extractor": case.name, "size": f"{size}x{size}",
+                   **ms_per_image_interleaved(funcs, images, repeat)}
             if "skimage_ms" in row:
                 row["skimage/ours"] = row["skimage_ms"] / row["ours_ms"]
             if "floor_ms" in row:

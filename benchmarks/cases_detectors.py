@@ -13,6 +13,7 @@ from _timing import Case
 from skimage import feature, filters
 
 from featurevision.features import Blobs, CannyEdges, HarrisCorners
+from featurevision.features.edges import AUTO_LOW_RATIO, MIN_AUTO_HIGH
 
 GRID, N_ORIENTATIONS = (4, 4), 8
 SIGMA, LOW, HIGH = 1.0, 50.0, 100.0
@@ -28,12 +29,19 @@ def _pool(ys, xs, shape, values=None, n_values=1):
     return np.bincount(cells * n_values + values, minlength=GRID[0] * GRID[1] * n_values)
 
 
-def canny_skimage(image):
+def canny_skimage(image, automatic=False):
     # scikit-image's thresholds are on its own Sobel magnitude of [0, 1] intensities:
     # cv2's L1 units on 0-255 divided by 255 * 4 (Sobel weights) match them on average.
     gray = image / 255.0
-    edges = feature.canny(gray, SIGMA, LOW / 1020.0, HIGH / 1020.0)
     smooth = filters.gaussian(gray, SIGMA)
+    if automatic:
+        # The same rule as CannyEdges(low=None, high=None): Otsu on the L1 magnitude,
+        # low half of high, high at least MIN_AUTO_HIGH.
+        magnitude = np.abs(filters.sobel_h(smooth)) + np.abs(filters.sobel_v(smooth))
+        high = max(filters.threshold_otsu(magnitude), MIN_AUTO_HIGH / 1020.0)
+        edges = feature.canny(gray, SIGMA, AUTO_LOW_RATIO * high, high)
+    else:
+        edges = feature.canny(gray, SIGMA, LOW / 1020.0, HIGH / 1020.0)
     ys, xs = np.nonzero(edges)
     theta = np.arctan2(filters.sobel_h(smooth)[ys, xs], filters.sobel_v(smooth)[ys, xs]) % np.pi
     bins = np.minimum((theta * N_ORIENTATIONS / np.pi).astype(int), N_ORIENTATIONS - 1)
@@ -82,7 +90,7 @@ CASES = [
     Case("canny", lambda: CannyEdges(SIGMA, LOW, HIGH, GRID, N_ORIENTATIONS),
          canny_skimage, canny_floor),
     Case("canny auto-thresholds", lambda: CannyEdges(SIGMA, None, None, GRID, N_ORIENTATIONS),
-         canny_skimage, canny_floor),
+         lambda image: canny_skimage(image, automatic=True), canny_floor),
     Case("harris", lambda: HarrisCorners(K, BLOCK, 0.0, THRESHOLD_REL, MIN_DISTANCE, grid=GRID),
          harris_skimage, harris_floor),
 ] + [

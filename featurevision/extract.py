@@ -9,10 +9,12 @@
       chunks/*.json   one marker per finished chunk, holding that chunk's errors
       errors.json     every per-image error, written when all chunks are done
 
-Rows reach the disk chunk by chunk and memory stays flat however many images there
-are. A chunk counts as done only once its rows are flushed to disk and its marker has
-been renamed into place (an atomic ``os.replace``), so after a crash or Ctrl-C a rerun
-with the same arguments skips the finished chunks and redoes at most the ones in flight.
+Each chunk's task writes its own rows into ``features.npy`` at their offset, so rows
+never travel back to the calling process and memory stays flat however many images
+there are. A chunk counts as done only once its rows are synced to disk and its marker
+has been renamed into place (an atomic ``os.replace``), so after a crash or Ctrl-C a
+rerun with the same arguments skips the finished chunks and redoes at most the ones in
+flight.
 """
 
 from __future__ import annotations
@@ -100,12 +102,12 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
     """Extract features of many image files in chunks into ``out/features.npy``.
 
     Each chunk of paths is read and transformed by a copy of ``extractor`` (run serially
-    inside the task: the parallelism is across chunks), its rows written straight into
-    the ``.npy`` file, then marked done. Memory holds a few chunks at a time, never the
-    whole array. Interrupted? Call again with the same arguments: finished chunks are
-    skipped. Under ``joblib.parallel_backend("dask")`` the chunks run on the Dask
-    workers (which must see the image files) and the rows come back to this process,
-    the only writer.
+    inside the task: the parallelism is across chunks), and the task writes its rows
+    straight into the ``.npy`` file; this process then marks the chunk done. Memory
+    holds a few chunks at a time, never the whole array. Interrupted? Call again with
+    the same arguments: finished chunks are skipped. Under
+    ``joblib.parallel_backend("dask")`` the chunks run on the Dask workers, which must
+    see the image files and ``out`` (one machine, or a shared filesystem).
 
     Parameters
     ----------
@@ -177,21 +179,16 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
 
         done = len(paths) - sum(bounds[k][1] - bounds[k][0] for k in pending)
         bar = tqdm(total=len(paths), initial=done, desc="extract_to_disk", unit="img")
-    jobs = [(worker, k, paths[slice(*bounds[k])], bounds[k][0], n_features, on_error) for k in pending]
+    target = (str((out / FEATURES_FILE).resolve()), np.load(out / FEATURES_FILE, mmap_mode="r").offset)
+    jobs = [(worker, k, paths[slice(*bounds[k])], bounds[k][0], n_features, on_error, target)
+            for k in pending]
     try:
-        with open(out / FEATURES_FILE, "r+b") as features:
-            offset = np.load(out / FEATURES_FILE, mmap_mode="r").offset
-            for k, rows, errors in _run_chunks(jobs, n_jobs):
-                start, stop = bounds[k]
-                features.seek(offset + start * n_features * 4)
-                features.write(rows.tobytes())
-                features.flush()
-                os.fsync(features.fileno())
-                # The marker goes down only after the rows are on disk: a marker always
-                # means a complete chunk.
-                _write_json(_marker(out, k), {"start": start, "stop": stop, "errors": errors})
-                if bar is not None:
-                    bar.update(stop - start)
+        for k, errors in _run_chunks(jobs, n_jobs):
+            start, stop = bounds[k]
+            # The task synced its rows before returning: a marker always means a complete chunk.
+            _write_json(_marker(out, k), {"start": start, "stop": stop, "errors": errors})
+            if bar is not None:
+                bar.update(stop - start)
     finally:
         if bar is not None:
             bar.close()
@@ -283,7 +280,7 @@ def _prepare(out, manifest, paths):
 
 
 def _run_chunks(jobs, n_jobs):
-    """Yield ``(k, rows, errors)`` per job as chunks finish (in any order)."""
+    """Yield ``(k, errors)`` per job as chunks finish (in any order)."""
     if n_jobs is None or effective_n_jobs(n_jobs) == 1:
         yield from (_extract_chunk(*job, single_thread_cv2=False) for job in jobs)
         return
@@ -295,11 +292,26 @@ def _run_chunks(jobs, n_jobs):
         cv2.setNumThreads(previous)
 
 
-def _extract_chunk(extractor, k, paths, start, n_features, on_error, single_thread_cv2):
-    """Rows and errors of one chunk; runs in a worker."""
+def _extract_chunk(extractor, k, paths, start, n_features, on_error, target, single_thread_cv2):
+    """Extract one chunk, write its rows into the features file and sync them; runs in a worker.
+
+    ``target`` is ``(path, data offset)`` of the ``.npy`` file. Returns ``(k, errors)``.
+    """
     if single_thread_cv2:
         # OpenCV's own pool on top of the outer workers oversubscribes the cores.
         cv2.setNumThreads(1)
+    rows, errors = _chunk_rows(extractor, paths, start, n_features, on_error)
+    path, offset = target
+    with open(path, "r+b") as features:  # each task its own handle: no shared file position
+        features.seek(offset + start * n_features * rows.itemsize)
+        features.write(memoryview(rows).cast("B"))
+        features.flush()
+        os.fsync(features.fileno())
+    return k, errors
+
+
+def _chunk_rows(extractor, paths, start, n_features, on_error):
+    """Rows (float32, C order) and errors of one chunk."""
     batch = ImageBatch(paths, offset=start)  # errors then name the image by its global index
     try:
         X = extractor.transform(batch)
@@ -307,7 +319,7 @@ def _extract_chunk(extractor, k, paths, start, n_features, on_error, single_thre
         if on_error == "raise":
             raise
     else:
-        return k, _rows(X, len(paths), n_features), []
+        return _rows(X, len(paths), n_features), []
     # Something in the chunk failed: redo it image by image to isolate the bad ones.
     rows = np.full((len(paths), n_features), np.nan, dtype=np.float32)
     errors = []
@@ -318,12 +330,12 @@ def _extract_chunk(extractor, k, paths, start, n_features, on_error, single_thre
             errors.append({"index": start + i, "path": paths[i], "error": str(exc)})
         else:
             rows[i] = _rows(X, 1, n_features)[0]
-    return k, rows, errors
+    return rows, errors
 
 
 def _rows(X, n_rows, n_features):
     """``X`` as float32 rows, checked: a wrong shape is a bug of the extractor, not of an image."""
-    X = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float32)
+    X = np.ascontiguousarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float32)
     if X.shape != (n_rows, n_features):
         raise ValueError(
             f"the extractor returned shape {X.shape} for {n_rows} images; expected ({n_rows}, {n_features})"
