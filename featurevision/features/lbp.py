@@ -251,9 +251,9 @@ class _FlatStack:
         """Yield bit ``i`` of every pixel of the span for each neighbour ``i`` (bool arrays).
 
         A neighbour on the pixel grid is one comparison with a shifted view. An off-grid
-        neighbour's difference from the centre is computed in float32; where it is
-        within ``1e-3`` of zero its sign is in doubt: an exact tie, whose bit
-        scikit-image's float64 rounding decides, or a near tie. Where the four pixels
+        neighbour is sampled in float32; where the sample is within ``1e-3`` of the
+        centre the bit is in doubt: an exact tie, whose bit scikit-image's float64
+        rounding decides, or a near tie. Where the four pixels
         around the sample equal the centre, and scikit-image's sum of equal values is
         exact at this offset, the bit is 1; the other doubtful pixels (about 1% of a
         photograph at P = 8, R = 1) are sampled again with scikit-image's own float64
@@ -304,7 +304,7 @@ class _FlatStack:
 
 
 def _span_codes(stack, n_points, radius):
-    """``"default"`` codes (uint8, 16 or 32 by ``P``) over a :class:`_FlatStack`'s span.
+    """``"default"`` codes (uint8, or uint16 above 8 points) over a :class:`_FlatStack`'s span.
 
     Bits ``8 k`` to ``8 k + 7`` are packed into byte plane ``k``, joined into wider
     codes only at the end.
