@@ -17,7 +17,6 @@ import os
 import sys
 
 import cv2
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import ms_per_image_interleaved, photographs, print_table  # noqa: E402

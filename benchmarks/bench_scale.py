@@ -186,7 +186,7 @@ def main():
                     "÷ loky": r["seconds"] / loky["seconds"] if loky and config.startswith("dask") else "",
                     "peak RSS MB": r["peak_mb"],
                     "RSS ÷ smallest": r["peak_mb"] / results[config, sizes[0]]["peak_mb"],
-                    "workers MB": r["workers_mb"] if config != "serial" and config != "threads" else "",
+                    "workers MB": r["workers_mb"] if config not in ("serial", "threads") else "",
                     "start s": r["startup"] if config.startswith("dask") else "",
                 })
                 print(f"  {config:>7} {n:>6}: {n / r['seconds']:.0f} img/s", flush=True)
