@@ -1,32 +1,95 @@
-"""Save and load fitted models with skops: no arbitrary code runs on load.
+"""Save and load fitted models with skops: no code from the file runs on load.
 
 A pickle can run any code when loaded. skops stores an estimator's state instead and,
-on load, rebuilds only the types it is told to trust. :func:`load` trusts the types of
-featurevision, scikit-learn and NumPy and refuses a file holding anything else, naming
-the offending types; :func:`save` refuses to write such a file in the first place.
+on load, rebuilds only the types it is told to trust. skops already trusts plain
+containers, NumPy arrays, dtypes and ufuncs, and scikit-learn's public estimators;
+:func:`load` adds exactly the names in :func:`trusted_types` (featurevision's own
+estimators and the few scikit-learn internals our pipelines hold) and refuses a file
+naming anything else. The list names classes one by one, never a module prefix: a
+"type" in a skops file can be any callable reachable as a module attribute (an
+``exec`` wrapper in ``numpy.testing``, say), so trusting ``numpy.*`` or ``sklearn.*``
+would let a crafted file run code. No function is trusted beyond skops' ufuncs.
+
+Trees (random forests) and KD-trees hold raw node indices that scikit-learn follows
+without bounds checks, so after loading, :func:`load` checks every such index and
+refuses a file whose indices point outside their arrays.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import zipfile
 
-__all__ = ["TRUSTED_PREFIXES", "load", "save"]
+import numpy as np
 
-#: Modules whose types :func:`load` trusts (beyond skops' own safe defaults).
-TRUSTED_PREFIXES = ("featurevision.", "sklearn.", "numpy.")
+__all__ = ["load", "save", "trusted_types"]
+
+
+def _type_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+@functools.lru_cache(maxsize=1)
+def trusted_types():
+    """The type names :func:`load` trusts beyond skops' own defaults.
+
+    Returns
+    -------
+    frozenset of str
+        Fully qualified class names: featurevision's extractors and image
+        transformers, and scikit-learn's decision-tree, KD/ball-tree and
+        distance-metric classes (which skops leaves to the caller).
+
+    Examples
+    --------
+    >>> any(name.endswith(".HOG") for name in trusted_types())
+    True
+    >>> any(name.startswith("numpy.testing") for name in trusted_types())
+    False
+    """
+    from sklearn.metrics import _dist_metrics
+    from sklearn.neighbors import BallTree, KDTree
+    from sklearn.tree._tree import Tree
+
+    from . import preprocessing
+    from .features import REGISTRY
+
+    classes = {getattr(factory, "func", factory) for factory in REGISTRY.values()}
+    classes |= {preprocessing.Resize, preprocessing.ToGray, preprocessing.Normalize,
+                preprocessing.Denoise}
+    classes |= {Tree, KDTree, BallTree}
+    # The metric objects a fitted KNN's tree holds (Euclidean by default).
+    classes |= {
+        cls for cls in vars(_dist_metrics).values()
+        if isinstance(cls, type) and issubclass(cls, (_dist_metrics.DistanceMetric64,
+                                                      _dist_metrics.DistanceMetric32))
+    }
+    return frozenset(map(_type_name, classes))
 
 
 def _untrusted(types):
-    return sorted(t for t in types if not t.startswith(TRUSTED_PREFIXES))
+    allowed = trusted_types()
+    return sorted(t for t in types if t not in allowed)
 
 
 def _refusal(what, offending):
     return (
-        f"{what} holds types outside featurevision, scikit-learn and NumPy, which are not "
-        f"trusted: {', '.join(offending)}. (A joblib.Memory is one: set memory=None before "
-        "saving. To load such a file anyway, inspect it and call skops.io.load with "
-        "trusted= yourself.)"
+        f"{what} holds types that featurevision does not trust: {', '.join(offending)}. "
+        "Only featurevision's and scikit-learn's estimators, NumPy arrays and the types in "
+        "featurevision.persistence.trusted_types() are loaded. (A joblib.Memory is one: "
+        "set memory=None before saving. To load such a file anyway, inspect it and call "
+        "skops.io.load with trusted= yourself.)"
     )
+
+
+def _check_not_cnn(model):
+    if type(model).__name__ == "CNNClassifier" and hasattr(model, "save"):
+        raise TypeError(
+            "a CNNClassifier holds torch weights, which skops does not store: use its own "
+            "cnn.save(path) and CNNClassifier.load(path), or cnn.to_onnx(path)"
+        )
 
 
 def save(model, path):
@@ -49,6 +112,8 @@ def save(model, path):
     ValueError
         If the model holds types :func:`load` would not trust (listed in the message),
         e.g. a ``joblib.Memory`` in a ``memory`` parameter.
+    TypeError
+        For a ``CNNClassifier`` (use its own ``save``).
 
     Examples
     --------
@@ -63,6 +128,7 @@ def save(model, path):
     """
     import skops.io
 
+    _check_not_cnn(model)
     data = skops.io.dumps(model)
     offending = _untrusted(skops.io.get_untrusted_types(data=data))
     if offending:
@@ -74,8 +140,74 @@ def save(model, path):
     os.replace(tmp, path)
 
 
+def _file_types(path):
+    """The file's types outside skops' defaults, or ValueError for a non-skops file."""
+    import skops.io
+
+    try:
+        return skops.io.get_untrusted_types(file=path)
+    except FileNotFoundError:
+        raise ValueError(f"{path!r}: file not found") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path!r} is a folder, not a skops file") from None
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError):
+        # KeyError: a zip without skops' schema.json (a torch .pt, an .npz).
+        raise ValueError(
+            f"{path!r} is not a skops file (featurevision.save writes them)"
+        ) from None
+    except Exception as exc:  # a damaged schema: skops raises whatever its parser hits
+        raise ValueError(f"{path!r} is not a valid skops file: {type(exc).__name__}: {exc}") from None
+
+
+def _walk(obj, seen):
+    """Yield every object reachable from a loaded model through containers and attributes."""
+    if id(obj) in seen or isinstance(obj, (str, bytes, int, float, bool, type(None), np.ndarray)):
+        return
+    seen.add(id(obj))
+    yield obj
+    if isinstance(obj, dict):
+        children = list(obj.values())
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        children = list(obj)
+    else:
+        children = list(getattr(obj, "__dict__", {}).values())
+    for child in children:
+        yield from _walk(child, seen)
+
+
+def _check_indices(name, values, low, high, path):
+    values = np.asarray(values)
+    if values.size and (values.min() < low or values.max() >= high):
+        raise ValueError(
+            f"{path!r}: a {name} index lies outside [{low}, {high}); the file is damaged "
+            "or crafted and is not loaded"
+        )
+
+
+def _check_tree_indices(model, path):
+    """Refuse trees whose stored node indices would read outside their arrays."""
+    from sklearn.neighbors import BallTree, KDTree
+    from sklearn.tree._tree import Tree
+
+    for obj in _walk(model, set()):
+        if isinstance(obj, Tree):
+            n = obj.node_count
+            _check_indices("tree child", obj.children_left, -1, n, path)
+            _check_indices("tree child", obj.children_right, -1, n, path)
+            _check_indices("tree feature", obj.feature, -2, obj.n_features, path)
+        elif isinstance(obj, (KDTree, BallTree)):
+            data, idx_array, node_data, _ = obj.get_arrays()
+            _check_indices("neighbour", idx_array, 0, len(data), path)
+            _check_indices("node start", node_data["idx_start"], 0, len(idx_array) + 1, path)
+            _check_indices("node end", node_data["idx_end"], 0, len(idx_array) + 1, path)
+
+
 def load(path):
-    """Load a model written by :func:`save`, trusting only featurevision, scikit-learn and NumPy.
+    """Load a model written by :func:`save`; nothing in the file is trusted but known types.
+
+    The file's type names are checked against skops' defaults and
+    :func:`trusted_types` before anything is built, so a crafted file cannot name a
+    function to call.
 
     Parameters
     ----------
@@ -91,7 +223,7 @@ def load(path):
     ------
     ValueError
         If the file holds any other type (the message lists them; nothing of the file
-        has been built), or is not a skops file.
+        has been built), is not a skops file, or holds tree indices out of bounds.
 
     Examples
     --------
@@ -108,16 +240,16 @@ def load(path):
     >>> (load(path).predict(d.images[100:]) == model.predict(d.images[100:])).all()
     np.True_
     """
-    import zipfile
-
     import skops.io
 
     path = os.fspath(path)
-    try:
-        types = skops.io.get_untrusted_types(file=path)
-    except zipfile.BadZipFile:
-        raise ValueError(f"{path!r} is not a skops file (featurevision.save writes them)") from None
+    types = _file_types(path)
     offending = _untrusted(types)
     if offending:
         raise ValueError(_refusal(repr(path), offending))
-    return skops.io.load(path, trusted=types)
+    try:
+        model = skops.io.load(path, trusted=types)
+    except Exception as exc:  # a schema that names trusted types with wrong content
+        raise ValueError(f"{path!r}: cannot rebuild the model: {type(exc).__name__}: {exc}") from None
+    _check_tree_indices(model, path)
+    return model
