@@ -1,6 +1,6 @@
 """Accuracy of every pipeline on real data: Fashion-MNIST, a CIFAR-10 subset, Brodatz.
 
-:func:`featurevision.benchmark.compare` on the arrays of ``../shared/data`` (see its
+:func:`featurevision.compare.runner.compare` on the arrays of ``../shared/data`` (see its
 README), beside the published reference points:
 
 - **Fashion-MNIST**: the official split. Training and validation come from the 60,000
@@ -35,9 +35,9 @@ from sklearn.utils import Bunch
 
 # Measure the checkout this script sits in, not whichever featurevision is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from featurevision._benchmark_methods import available_methods  # noqa: E402
-from featurevision.benchmark import compare  # noqa: E402
-from featurevision.cli_compare import _method_list  # noqa: E402
+from featurevision.cli.compare import _method_list  # noqa: E402
+from featurevision.compare import compare  # noqa: E402
+from featurevision.compare.methods import available_methods  # noqa: E402
 
 #: Per dataset: default methods (registry names; absent extractors are skipped with a
 #: note), learning-curve sizes, and the published reference points the README quotes.

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import ms_per_image, photographs, print_table  # noqa: E402
 
 from featurevision.features import BagOfVisualWords  # noqa: E402
-from featurevision.features.keypoints import OPENCV_WINDOW_PER_SIZE, dense_sift  # noqa: E402
+from featurevision.features.bovw.sift import OPENCV_WINDOW_PER_SIZE, dense_sift  # noqa: E402
 
 
 def photos(size, n):

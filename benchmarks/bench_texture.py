@@ -70,7 +70,12 @@ def real_images(size, n):
 def gabor_rows(quick):
     from skimage.filters import gabor
 
-    from featurevision.features.gabor import GaborBank, _bank, gabor_kernels, gabor_orientations
+    from featurevision.features.gabor import (
+        GaborBank,
+        _bank,
+        gabor_kernels,
+        gabor_orientations,
+    )
 
     images = real_images(256, 4 if quick else 16)
     repeat = 2 if quick else 5

@@ -49,9 +49,8 @@ def run_tamura(quick=False):
         Keys as in ``COLUMNS``; ``max_abs_diff`` is the largest difference between the
         two on the timed images (they must agree).
     """
-    from tests.features import _tamura_reference as reference
-
     from featurevision.features import Tamura
+    from tests.features import _tamura_reference as reference
 
     cv2.setNumThreads(1)
     rows = []

@@ -11,10 +11,10 @@ from sklearn.preprocessing import FunctionTransformer
 
 import featurevision
 from featurevision import load, save
-from featurevision.persistence import trusted_types
 from featurevision.datasets import load_digits
 from featurevision.features import TinyImage, make_features
 from featurevision.models.classical import CLASSIFIERS, make_classifier
+from featurevision.persistence import trusted_types
 
 skops_io = pytest.importorskip("skops.io")
 from . import crafted_skops as crafted  # noqa: E402  (needs skops)
@@ -163,7 +163,7 @@ def test_foreign_files_raise_value_error(tmp_path, saved_pipeline, make):
 
 
 def test_saving_a_cnn_says_to_use_its_own_save(tmp_path):
-    cnn_module = pytest.importorskip("featurevision.models.cnn")
+    cnn_module = pytest.importorskip("featurevision.models.cnn.classifier")
     with pytest.raises(TypeError, match=r"cnn\.save"):
         save(cnn_module.CNNClassifier(), tmp_path / "cnn.skops")
 

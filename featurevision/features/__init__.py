@@ -12,15 +12,15 @@ from sklearn.pipeline import FeatureUnion
 
 from ._base import BaseImageFeatures
 from .blobs import BLOB_PRESETS, Blobs
-from .bovw import BagOfVisualWords
+from .bovw.bag_of_words import BagOfVisualWords
+from .bovw.sift import extract_descriptors
 from .color import ColorHistogram
 from .corners import HarrisCorners
 from .edges import CannyEdges
 from .gabor import GaborBank
 from .glcm import GLCM
-from .keypoints import extract_descriptors
+from .hog import HOG
 from .lbp import LBP
-from .shape import HOG
 from .tamura import Tamura
 from .tiny import TinyImage
 

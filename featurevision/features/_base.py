@@ -11,7 +11,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
-from .._images import _is_path, check_images
+from .._images import check_images
 from .._parallel import map_images
 from .._resize import as_size
 

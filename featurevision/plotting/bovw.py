@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._axes import get_axes, show_image
 from .._images import as_gray_float
 from .._resize import resize_image
-from ..features.encodings import nearest_words
-from ..features.keypoints import sparse_sift
-from ._axes import get_axes, show_image
+from ..features.bovw.encodings import nearest_words
+from ..features.bovw.sift import sparse_sift
 
 __all__ = ["show_keypoints", "show_visual_words", "show_encoding"]
 
@@ -20,8 +20,8 @@ def show_keypoints(image, keypoints=None, ax=None, max_keypoints=50, title=None)
     ----------
     image : ndarray of shape (h, w) or (h, w, c)
     keypoints : ndarray of shape (n, 4), optional
-        ``x, y, patch, angle`` rows (from :func:`~featurevision.features.keypoints.dense_sift`,
-        :func:`~featurevision.features.keypoints.sparse_sift` or
+        ``x, y, patch, angle`` rows (from :func:`~featurevision.features.bovw.sift.dense_sift`,
+        :func:`~featurevision.features.bovw.sift.sparse_sift` or
         ``BagOfVisualWords.describe``); by default the strongest ``max_keypoints`` SIFT
         keypoints of the image.
     ax : matplotlib Axes, optional

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._axes import show_image
 from ..features.blobs import find_blobs
 from ..features.corners import harris_corners
 from ..features.edges import canny_edges
-from ._axes import show_image
 
 __all__ = ["show_edges", "show_corners", "show_blobs"]
 

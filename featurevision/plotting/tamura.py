@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._axes import show_image
 from ..features.tamura import Tamura, tamura_coarseness_map, tamura_direction_histogram
-from ._axes import show_image
 
 __all__ = ["show_tamura"]
 

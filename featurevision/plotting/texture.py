@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._axes import get_axes
 from .._images import as_gray_float, as_gray_u8
 from ..features.gabor import gabor_kernels, gabor_orientations, gabor_responses
 from ..features.glcm import glcm, glcm_props
-from ._axes import get_axes
 
 __all__ = ["show_gabor_bank", "show_glcm"]
 

@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 
 from featurevision.features import REGISTRY, Blobs
-from featurevision.features.blobs import METHODS, SIGMA_WORK, _scale_space, blob_scales, find_blobs
+from featurevision.features.blobs import (
+    METHODS,
+    SIGMA_WORK,
+    _scale_space,
+    blob_scales,
+    find_blobs,
+)
 
 #: (row, col, radius) of bright discs on a dark 256×256 image.
 DISCS = [(40, 40, 4), (40, 110, 6), (40, 190, 9), (130, 60, 12), (140, 170, 16), (215, 60, 5),

@@ -5,7 +5,11 @@ import numpy as np
 import pytest
 
 from featurevision.features import HarrisCorners
-from featurevision.features.corners import STRENGTH_QUANTILES, harris_corners, harris_response
+from featurevision.features.corners import (
+    STRENGTH_QUANTILES,
+    harris_corners,
+    harris_response,
+)
 
 SQUARE = 16
 

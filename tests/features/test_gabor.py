@@ -9,7 +9,11 @@ from skimage.filters import gabor, gabor_kernel
 
 from featurevision.features import GaborBank
 from featurevision.features import gabor as gabor_module
-from featurevision.features.gabor import gabor_kernels, gabor_orientations, gabor_responses
+from featurevision.features.gabor import (
+    gabor_kernels,
+    gabor_orientations,
+    gabor_responses,
+)
 
 
 def _complex(real, imag):

@@ -13,8 +13,10 @@ from featurevision.features._tamura_measures import (
     directionality,
     line_likeness,
 )
-from featurevision.features.tamura import tamura_coarseness_map, tamura_direction_histogram
-
+from featurevision.features.tamura import (
+    tamura_coarseness_map,
+    tamura_direction_histogram,
+)
 from tests.features import _tamura_reference as ref
 
 SIZE = 128

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from featurevision.features import BagOfVisualWords  # noqa: E402
-from featurevision.features.keypoints import dense_sift  # noqa: E402
+from featurevision.features.bovw.sift import dense_sift  # noqa: E402
 from featurevision.plotting import show_encoding, show_keypoints, show_visual_words  # noqa: E402
 
 

@@ -1,0 +1,213 @@
+"""Named benchmark methods: parse ``"hog(cell=8)+lbp:svm(C=1)"``, ``"cnn"`` or ``(name, estimator)``."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from sklearn.base import clone
+
+from ..features import REGISTRY, make_features
+from ..models import make_classifier
+
+__all__ = ["TUNING_GRIDS", "Method", "available_methods", "build_features", "make_cnn",
+           "parse_method", "tuning_grid"]
+
+_CALL = re.compile(r"^\s*([A-Za-z_][\w\-]*)\s*(?:\((.*)\))?\s*$", re.S)
+
+#: One small grid per classifier, searched on the validation set when ``tune=True``.
+TUNING_GRIDS = {
+    "svm": ("C", (1.0, 10.0, 100.0)),
+    "linear-svm": ("C", (0.01, 0.1, 1.0)),
+    "chi2-svm": ("C", (0.1, 1.0, 10.0)),
+    "logreg": ("C", (0.1, 1.0, 10.0)),
+    "knn": ("n_neighbors", (1, 5, 15)),
+}
+
+_TORCH_HINT = "install the CNN extra: pip install 'featurevision[cnn]'"
+
+
+@dataclass
+class Method:
+    """One row of a benchmark: a feature spec and classifier preset, or an image estimator."""
+
+    name: str
+    kind: str  # "features", "cnn" or "estimator"
+    features: str | None = None
+    feature_parts: list = field(default_factory=list)
+    classifier: str | None = None
+    classifier_params: dict = field(default_factory=dict)
+    estimator: object = None
+    error: str | None = None
+
+
+def _split_top(text, sep):
+    """Split ``text`` at ``sep`` outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _parse_call(text, what):
+    """``"name(a=1, b='x')"`` → ``("name", {"a": 1, "b": "x"})`` (literal values only)."""
+    match = _CALL.match(text)
+    if not match:
+        raise ValueError(f"cannot read {what} {text.strip()!r}: expected name or name(key=value, ...)")
+    name, args = match.group(1), match.group(2)
+    if not args or not args.strip():
+        return name, {}
+    try:
+        call = ast.parse(f"f({args})", mode="eval").body
+        if call.args:
+            raise ValueError("positional argument")
+        return name, {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+    except (SyntaxError, ValueError) as exc:
+        raise ValueError(f"cannot read the parameters of {what} {text.strip()!r}: "
+                         f"use key=value with literal values ({exc})") from None
+
+
+def make_cnn(params=None, random_state=None):
+    """Build a ``CNNClassifier`` with ``params``; ImportError with the install hint without torch.
+
+    ``random_state`` is set when the classifier accepts it and ``params`` does not name it;
+    the epoch count may be given as ``epochs`` whichever name the classifier uses for it.
+    """
+    try:
+        from ..models.cnn.classifier import CNNClassifier
+
+        cnn = CNNClassifier()
+    except ImportError as exc:
+        raise ImportError(f"CNNClassifier cannot be imported ({exc}); it needs PyTorch: {_TORCH_HINT}") from None
+    params = dict(params or {})
+    accepted = cnn.get_params(deep=False)
+    if "epochs" in params and "epochs" not in accepted and "max_epochs" in accepted:
+        params["max_epochs"] = params.pop("epochs")
+    if random_state is not None and "random_state" in accepted:
+        params.setdefault("random_state", random_state)
+    return cnn.set_params(**params)
+
+
+def parse_method(method, random_state=None, cnn_params=None):
+    """Turn one entry of ``compare(methods=...)`` into a :class:`Method`.
+
+    A failure to understand it is kept in ``Method.error`` (so the benchmark reports it in
+    its table) rather than raised.
+
+    Examples
+    --------
+    >>> m = parse_method("tiny(size=8):svm(C=1.0)")
+    >>> m.features, m.feature_parts, m.classifier, m.classifier_params
+    ('tiny(size=8)', [('tiny', {'size': 8})], 'svm', {'C': 1.0})
+    >>> parse_method("tiny:no-such").error
+    "ValueError: unknown classifier 'no-such'; available: ['chi2-svm', 'knn', 'linear-svm', 'logreg', 'rf', 'svm']"
+    """
+    if isinstance(method, tuple):
+        if len(method) != 2 or not isinstance(method[0], str):
+            return Method(name=repr(method), kind="estimator",
+                          error="TypeError: a custom method is a (name, estimator) pair")
+        name, estimator = method
+        if not hasattr(estimator, "fit") or not hasattr(estimator, "predict"):
+            return Method(name=name, kind="estimator",
+                          error=f"TypeError: {type(estimator).__name__} has no fit/predict")
+        return Method(name=name, kind="estimator", estimator=clone(estimator))
+    if not isinstance(method, str):
+        return Method(name=repr(method), kind="estimator",
+                      error="TypeError: a method is a 'features:classifier' string, 'cnn' or a (name, estimator) pair")
+    name = method.strip()
+    try:
+        head = _split_top(name, ":")
+        if len(head) == 1:
+            cnn_name, params = _parse_call(name, "method")
+            if cnn_name != "cnn":
+                raise ValueError(f"method {name!r} is neither 'features:classifier' nor 'cnn'")
+            try:
+                return Method(name=name, kind="cnn",
+                              estimator=make_cnn({**(cnn_params or {}), **params}, random_state))
+            except ImportError as exc:
+                return Method(name=name, kind="cnn", error=f"unavailable: {exc}")
+        if len(head) != 2:
+            raise ValueError(f"method {name!r}: expected one ':' between features and classifier")
+        features, classifier = head[0].strip(), head[1].strip()
+        parts = [_parse_call(part, "extractor") for part in _split_top(features, "+")]
+        unknown = [part for part, _ in parts if part not in REGISTRY]
+        if unknown:
+            raise ValueError(f"unknown feature extractor {unknown[0]!r}; available: {sorted(REGISTRY)}")
+        clf_name, clf_params = _parse_call(classifier, "classifier")
+        make_classifier(clf_name)
+        return Method(name=name, kind="features", features=features, feature_parts=parts,
+                      classifier=clf_name, classifier_params=clf_params)
+    except Exception as exc:  # reported in the table, the other methods still run
+        return Method(name=name, kind="features", error=f"{type(exc).__name__}: {exc}")
+
+
+def build_features(parts, n_jobs=None):
+    """An unfitted extractor (or FeatureUnion) from parsed ``[(name, params), ...]``.
+
+    Examples
+    --------
+    >>> build_features([("tiny", {"size": 4})])
+    TinyImage(size=4)
+    """
+    extractor = make_features("+".join(name for name, _ in parts), n_jobs=n_jobs)
+    steps = [step for _, step in extractor.transformer_list] if len(parts) > 1 else [extractor]
+    for step, (_, params) in zip(steps, parts):
+        step.set_params(**params)
+    return extractor
+
+
+def available_methods(methods):
+    """Split method strings into those whose extractors are registered and notes on the others.
+
+    For default lists written by name: a method naming an extractor that is not (yet)
+    in :data:`~featurevision.features.REGISTRY`, or ``cnn`` without PyTorch, is left out
+    with a note instead of failing.
+
+    Returns
+    -------
+    kept : list of str
+    notes : list of str
+
+    Examples
+    --------
+    >>> available_methods(["tiny:svm", "no-such:svm"])
+    (['tiny:svm'], ["skipped 'no-such:svm': extractor 'no-such' is not registered"])
+    """
+    kept, notes = [], []
+    for method in methods:
+        head = _split_top(method, ":")
+        if len(head) == 1 and _parse_call(method, "method")[0] == "cnn":
+            try:
+                make_cnn()
+            except ImportError as exc:
+                notes.append(f"skipped {method!r}: {exc}")
+                continue
+        else:
+            missing = [name for name, _ in (_parse_call(p, "extractor") for p in _split_top(head[0], "+"))
+                       if name not in REGISTRY]
+            if missing:
+                notes.append(f"skipped {method!r}: extractor {missing[0]!r} is not registered")
+                continue
+        kept.append(method)
+    return kept, notes
+
+
+def tuning_grid(method):
+    """``(parameter, values)`` to search on validation for ``method``'s classifier, or None.
+
+    None for classifiers without a grid and when the method sets that parameter itself.
+
+    Examples
+    --------
+    >>> tuning_grid(parse_method("tiny:svm"))
+    ('C', (1.0, 10.0, 100.0))
+    >>> tuning_grid(parse_method("tiny:svm(C=3)")) is None
+    True
+    """
+    grid = TUNING_GRIDS.get(method.classifier)
+    return None if grid is None or grid[0] in method.classifier_params else grid

@@ -1,0 +1,10 @@
+"""The optional PyTorch CNN behind the scikit-learn classifier API.
+
+Importing this package does not import torch: :class:`CNNClassifier` imports it when
+a net is built or fitted, from :mod:`.nets` (architectures), :mod:`.data` (image
+batches as tensors, augmentation) and :mod:`.training` (the loop, devices).
+"""
+
+from .classifier import CNNClassifier
+
+__all__ = ["CNNClassifier"]
