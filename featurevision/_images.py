@@ -33,6 +33,10 @@ __all__ = [
     "as_gray_float",
     "as_gray_u8",
     "as_rgb",
+    "as_rgb_float",
+    "convert_image",
+    "convert_stack",
+    "PIXEL_FORMS",
 ]
 
 #: Largest image accepted, in pixels (height × width): 100 megapixels. A larger image is
@@ -440,3 +444,84 @@ def stack_as_float(stack):
     out = (stack.astype(np.float32) - offset.reshape(shape).astype(np.float32))
     out *= (1.0 / scale).reshape(shape).astype(np.float32)
     return out
+
+
+def as_rgb_float(image):
+    """Convert one image to float32 RGB in [0, 1] (gray is repeated, alpha dropped).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_rgb_float(np.full((2, 3), 255, np.uint8))[0, 0].tolist()
+    [1.0, 1.0, 1.0]
+    """
+    image = _drop_alpha(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    image = as_float(image)
+    return np.repeat(image[:, :, None], 3, axis=2) if image.ndim == 2 else image
+
+
+#: The pixel forms an extractor may ask for, and the function that converts one image.
+PIXEL_FORMS = {
+    "gray_u8": as_gray_u8,
+    "gray_float": as_gray_float,
+    "rgb_u8": as_rgb,
+    "rgb_float": as_rgb_float,
+}
+
+
+def convert_image(image, form):
+    """Convert one image to a pixel form of :data:`PIXEL_FORMS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> convert_image(np.zeros((2, 2, 3), np.uint8), "gray_u8").shape
+    (2, 2)
+    """
+    return PIXEL_FORMS[form](image)
+
+
+def _stack_channels(stack):
+    """Drop alpha and a singleton channel axis: ``(m, h, w)`` gray or ``(m, h, w, 3)`` RGB."""
+    if stack.ndim == 4 and stack.shape[3] == 1:
+        return stack[..., 0]
+    if stack.ndim == 4 and stack.shape[3] == 4:
+        return stack[..., :3]
+    return stack
+
+
+def _tall_cvt(stack, code):
+    """Apply a per-pixel colour conversion to a whole ``(m, h, w, 3)`` stack in one call."""
+    m, h, w = stack.shape[:3]
+    tall = np.ascontiguousarray(stack).reshape(m * h, w, 3)
+    out = cv2.cvtColor(tall, code)
+    return out.reshape((m, h, w) + out.shape[2:])
+
+
+def convert_stack(stack, form):
+    """Convert an ``(m, h, w[, c])`` stack to a pixel form, equal to :func:`convert_image` per image.
+
+    Vectorised across the stack: one scale per image as :func:`as_float` computes it,
+    and colour conversions as one OpenCV call over the stack laid end to end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> convert_stack(np.zeros((5, 4, 4, 3), np.uint8), "gray_float").shape
+    (5, 4, 4)
+    """
+    stack = _stack_channels(stack)
+    colour = stack.ndim == 4
+    if form in ("gray_u8", "rgb_u8"):
+        pixels = stack if stack.dtype == np.uint8 else np.rint(stack_as_float(stack) * 255.0).astype(np.uint8)
+        if form == "gray_u8":
+            return _tall_cvt(pixels, cv2.COLOR_RGB2GRAY) if colour else pixels
+        return pixels if colour else np.repeat(pixels[..., None], 3, axis=3)
+    pixels = stack_as_float(stack)
+    if form == "gray_float":
+        return _tall_cvt(pixels, cv2.COLOR_RGB2GRAY) if colour else pixels
+    if form == "rgb_float":
+        return pixels if colour else np.repeat(pixels[..., None], 3, axis=3)
+    raise ValueError(f"unknown pixel form {form!r}; one of {list(PIXEL_FORMS)}")

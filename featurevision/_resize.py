@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import numbers
-
 import cv2
 import numpy as np
 
-__all__ = ["as_size", "resize_image", "resize_stack"]
+__all__ = ["resize_image", "resize_stack"]
 
 # OpenCV 5's INTER_AREA takes at most 4 channels in one call.
 _MAX_CHANNELS = 4
-
-
-def as_size(size, name="size"):
-    """Return ``size`` as an ``(h, w)`` pair of positive ints (an int means square).
-
-    Examples
-    --------
-    >>> as_size(8)
-    (8, 8)
-    """
-    pair = (size, size) if isinstance(size, numbers.Integral) else tuple(size)
-    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in pair):
-        raise ValueError(f"{name} must be a positive int or an (h, w) pair, got {size!r}")
-    return int(pair[0]), int(pair[1])
 
 
 def _interpolation(src_hw, dst_hw):

@@ -32,7 +32,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import check_scalar
 
 from ._images import ImageBatch
-from .features._base import check_option
+from ._validation import check_option
 
 __all__ = ["ExtractionResult", "extract_to_disk"]
 

@@ -16,7 +16,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._images import as_float, as_gray_float, as_gray_u8, as_rgb, check_images
 from ._parallel import map_images
-from ._resize import as_size, resize_image
+from ._resize import resize_image
+from ._validation import check_size
 
 __all__ = ["Denoise", "Normalize", "Resize", "ToGray", "augment"]
 
@@ -108,10 +109,10 @@ class Resize(_ImageToImage):
         self.n_jobs = n_jobs
 
     def _check_params(self):
-        as_size(self.size)
+        check_size(self.size)
 
     def _apply(self, image):
-        size = as_size(self.size)
+        size = check_size(self.size)
         if not self.keep_aspect:
             return resize_image(image, size)
         scale = min(size[0] / image.shape[0], size[1] / image.shape[1])

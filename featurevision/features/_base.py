@@ -11,35 +11,44 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
-from .._images import check_images
+from .._images import check_image, check_images, convert_image, convert_stack
 from .._parallel import map_images
-from .._resize import as_size
+from .._validation import check_image_shape, check_n_jobs
 
-__all__ = ["BaseImageFeatures", "check_option", "check_grid"]
+__all__ = ["BaseImageFeatures", "image_in_form"]
+
+#: Pixels per ``_extract_batch`` call when an extractor declares no budget of its own.
+DEFAULT_PIXEL_BUDGET = 1 << 22
 
 
-def check_option(name, value, options):
-    """Raise a ValueError unless ``value`` is one of ``options``.
+def image_in_form(image, form, where="image"):
+    """Validate one image as the transformers do and convert it to a pixel form.
+
+    What the public per-image functions (``canny_edges``, ``hog_cells``, ...) call first,
+    so a bad image gets the same ValueError or TypeError as in a transformer.
+
+    Parameters
+    ----------
+    image : array-like of shape (h, w) or (h, w, c)
+        One image.
+    form : {"gray_u8", "gray_float", "rgb_u8", "rgb_float"}
+        The pixel form the algorithm computes on.
+    where : str
+        How error messages name the image.
 
     Examples
     --------
-    >>> check_option("method", "log", ("log", "dog"))
-    'log'
+    >>> import numpy as np
+    >>> image_in_form(np.ones((2, 2)), "gray_u8").tolist()
+    [[255, 255], [255, 255]]
+    >>> image_in_form(np.full((2, 2), np.nan), "gray_u8")
+    Traceback (most recent call last):
+    ...
+    ValueError: image: contains NaN or infinite values
     """
-    if value not in options:
-        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
-    return value
-
-
-def check_grid(grid, name="grid"):
-    """Return ``grid`` as a ``(rows, cols)`` pair of positive ints (an int means square).
-
-    Examples
-    --------
-    >>> check_grid(3)
-    (3, 3)
-    """
-    return as_size(grid, name)
+    if isinstance(image, (list, tuple)):
+        image = np.asarray(image)
+    return convert_image(check_image(image, where), form)
 
 
 def _is_row_or_number(item):
@@ -65,15 +74,31 @@ def _is_table(X):
 class BaseImageFeatures(TransformerMixin, BaseEstimator):
     """Template for an image feature extractor: images in, a float32 matrix out.
 
-    A subclass writes the algorithm and nothing else:
+    A subclass writes the algorithm and nothing else. It declares:
 
-    - ``_extract(image) -> 1-D float32`` for one image in the form the batch holds
-      it (convert with ``as_gray_u8``, ``as_gray_float`` or ``as_rgb``);
+    - ``pixel_form``: the pixels its algorithm computes on, one of ``"gray_u8"``,
+      ``"gray_float"`` (float32 in [0, 1]), ``"rgb_u8"``, ``"rgb_float"`` (a class
+      attribute, or a property when it depends on a parameter);
+    - optionally ``pixel_budget``: most pixels (images × height × width) one
+      ``_extract_batch`` call receives, to bound its memory;
+    - optionally ``batch_max_image_pixels``: images larger than this go one by one to
+      ``_extract`` even in a stack (vectorising across images pays only when they are
+      small);
+
+    and writes:
+
+    - ``_extract(image) -> 1-D float32`` for one image already in ``pixel_form``;
     - ``_feature_names() -> list[str]``, one short name per output column, known from
       the parameters (and what ``_fit`` learned), so the width is fixed;
     - optionally ``_check_params()`` (raise ValueError for bad parameters),
-      ``_fit(batch, y)`` to learn from the images, and ``_extract_batch(stack)`` for an
-      ``(m, h, w[, c])`` stack of equal-sized images, vectorised across the stack.
+      ``_fit(batch, y)`` to learn from the images (``batch`` an
+      :class:`~featurevision._images.ImageBatch`; convert with ``self._pixels(image)``),
+      and ``_extract_batch(stack) -> (m, n_features) float32`` for an ``(m, h, w[, 3])``
+      stack of equal-sized images in ``pixel_form``, vectorised across the stack.
+
+    The template validates the images, converts each chunk to ``pixel_form``, splits
+    it by the budget, and maps the work over ``n_jobs`` workers with
+    :func:`~featurevision._parallel.map_images`; the rows come back in input order.
 
     Every subclass takes ``image_shape``, ``n_jobs``, ``progress`` and ``memory``
     (documented here) in its ``__init__`` besides its own parameters.
@@ -88,7 +113,8 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
         Show a tqdm progress bar during ``transform``.
     memory : str or joblib.Memory, optional
         Cache of ``transform`` results keyed by the images (for paths: their names, sizes
-        and modification times) and the fitted extractor.
+        and modification times, so no image is read to make the key) and the fitted
+        extractor.
 
     Notes
     -----
@@ -97,7 +123,26 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
     batch of one: pass ``[image]``. A 2-D array is a table of flattened images (see
     ``image_shape``) and goes through scikit-learn's ``validate_data``, which records
     ``n_features_in_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class MeanGray(BaseImageFeatures):
+    ...     pixel_form = "gray_float"
+    ...     def __init__(self, image_shape=None, n_jobs=None, progress=False, memory=None):
+    ...         self.image_shape, self.n_jobs = image_shape, n_jobs
+    ...         self.progress, self.memory = progress, memory
+    ...     def _feature_names(self):
+    ...         return ["mean"]
+    ...     def _extract(self, image):
+    ...         return np.float32([image.mean()])
+    >>> MeanGray().fit_transform(np.full((2, 3, 3), 255, np.uint8)).ravel().tolist()
+    [1.0, 1.0]
     """
+
+    pixel_form = "gray_float"
+    pixel_budget = DEFAULT_PIXEL_BUDGET
+    batch_max_image_pixels = None
 
     def _check_params(self):
         """Validate the hyper-parameters; subclasses extend it."""
@@ -113,17 +158,13 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
 
     _extract_batch = None
 
+    def _pixels(self, image):
+        """One image (as the batch holds it) in this extractor's pixel form."""
+        return convert_image(image, self.pixel_form)
+
     def _check_common_params(self):
-        if self.n_jobs is not None and not isinstance(self.n_jobs, numbers.Integral):
-            raise ValueError(f"n_jobs must be an int or None, got {self.n_jobs!r}")
-        if self.image_shape is not None:
-            shape = tuple(self.image_shape)
-            if len(shape) not in (2, 3) or not all(
-                isinstance(v, numbers.Integral) and v >= 1 for v in shape
-            ):
-                raise ValueError(
-                    f"image_shape must be (h, w) or (h, w, c) positive ints, got {self.image_shape!r}"
-                )
+        check_n_jobs(self.n_jobs)
+        check_image_shape(self.image_shape)
 
     def _as_batch(self, X, reset):
         """Validate ``X`` and return an ImageBatch (reshaping a 2-D table into images)."""
@@ -132,6 +173,14 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
                 for attr in ("n_features_in_", "feature_names_in_"):
                     self.__dict__.pop(attr, None)
             return check_images(X)
+        if not reset and self.image_shape is None and not hasattr(self, "n_features_in_"):
+            shape = getattr(X, "shape", None)
+            raise ValueError(
+                f"images: a 2-D input{' of shape ' + str(shape) if shape else ''} is read as "
+                "a table of flattened images, but this extractor was fit on images and has "
+                "no image_shape to unflatten them with. One image is a batch of one: pass "
+                "[image]; or pass images as an (n, h, w[, c]) array."
+            )
         try:
             table = validate_data(self, X, reset=reset, dtype="numeric")
         except ValueError as exc:
@@ -146,7 +195,7 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"images: a table with {table.shape[1]} columns cannot be read as images of "
                 f"image_shape={shape} ({int(np.prod(shape))} pixels); pass images as an "
-                "(n, h, w[, c]) array or fix image_shape"
+                "(n, h, w[, c]) array, or [image] for one image, or fix image_shape"
             )
         return check_images(table.reshape((len(table),) + shape))
 
@@ -190,11 +239,14 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
         return self._cached_transform(batch)
 
     def _cached_transform(self, batch):
-        items = batch.stack if batch.stack is not None else list(batch)
         fingerprint = None
         if batch.paths is not None:
+            # The key is the paths and their stamps: no image is decoded to make it.
             items = [os.fspath(p) for p in batch.paths]
-            fingerprint = [(os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in items]
+            stats = [os.stat(p) for p in items]
+            fingerprint = [(st.st_size, st.st_mtime_ns) for st in stats]
+        else:
+            items = batch.stack if batch.stack is not None else list(batch)
         key = copy.copy(self)
         key.memory, key.n_jobs, key.progress = None, None, False
         cached = check_memory(self.memory).cache(_transform_items, ignore=["n_jobs", "progress"])
@@ -211,14 +263,28 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
             out[start:stop] = rows
         return out
 
+    def _batches(self, stack):
+        """Whether to vectorise over ``stack``, and how many images one call may take."""
+        h, w = stack.shape[1:3]
+        if self._extract_batch is None or (
+            self.batch_max_image_pixels is not None and h * w > self.batch_max_image_pixels
+        ):
+            return 0
+        return max(1, self.pixel_budget // (h * w))
+
     def _extract_chunk(self, chunk):
-        if chunk.stack is not None and self._extract_batch is not None:
-            return self._extract_batch(chunk.stack)
+        stack = chunk.stack
+        per_call = self._batches(stack) if stack is not None else 0
+        if per_call:
+            return np.concatenate([
+                self._extract_batch(convert_stack(stack[i:i + per_call], self.pixel_form))
+                for i in range(0, len(stack), per_call)
+            ])
         rows = np.empty((len(chunk), self.n_features_out_), dtype=np.float32)
         for i in range(len(chunk)):
             image = chunk[i]
             try:
-                rows[i] = self._extract(image)
+                rows[i] = self._extract(self._pixels(image))
             except (ValueError, TypeError) as exc:
                 raise type(exc)(f"{chunk.name(i)}: {exc}") from exc
         return rows

@@ -8,8 +8,9 @@ import numbers
 import cv2
 import numpy as np
 
-from .._images import as_rgb
-from ._base import BaseImageFeatures, check_grid, check_option
+from .._grid import cell_edges, cell_feature_names, cell_histograms
+from .._validation import check_bool, check_grid, check_option
+from ._base import BaseImageFeatures, image_in_form
 
 __all__ = ["ColorHistogram", "COLOR_SPACES", "to_color_space"]
 
@@ -20,11 +21,6 @@ _CONVERSIONS = {"hsv": cv2.COLOR_RGB2HSV, "lab": cv2.COLOR_RGB2LAB}
 # Value range of each 8-bit channel: OpenCV's 8-bit hue is degrees / 2, in [0, 180).
 _RANGES = {"rgb": (256, 256, 256), "hsv": (180, 256, 256), "lab": (256, 256, 256)}
 _CHANNELS = {"rgb": "rgb", "hsv": "hsv", "lab": "Lab"}
-
-# Stacking pays for small images (per-call overhead); larger ones go one by one through
-# cv2.calcHist, which beats index arithmetic and np.bincount over millions of pixels.
-_BATCH_MAX_PIXELS = 64 * 64
-
 
 def to_color_space(image, space="hsv"):
     """Convert one image to 8-bit ``space`` (OpenCV's 8-bit encodings).
@@ -49,8 +45,12 @@ def to_color_space(image, space="hsv"):
     [0, 255, 255]
     """
     check_option("space", space, COLOR_SPACES)
-    rgb = np.ascontiguousarray(as_rgb(np.asarray(image)))
-    return rgb if space == "rgb" else cv2.cvtColor(rgb, _CONVERSIONS[space])
+    rgb = np.ascontiguousarray(image_in_form(image, "rgb_u8"))
+    return _from_rgb(rgb, space)
+
+
+def _from_rgb(rgb, space):
+    return rgb if space == "rgb" else cv2.cvtColor(np.ascontiguousarray(rgb), _CONVERSIONS[space])
 
 
 @functools.lru_cache(maxsize=32)
@@ -62,21 +62,6 @@ def _bin_tables(space, bins):
         table.flags.writeable = False
         tables.append(table)
     return tuple(tables)
-
-
-@functools.lru_cache(maxsize=32)
-def _cell_edges(length, cells):
-    return tuple(int(v) for v in np.arange(cells + 1) * length // cells)
-
-
-@functools.lru_cache(maxsize=32)
-def _cell_map(h, w, grid):
-    """Cell of every pixel (row-major over ``grid``) and each cell's pixel count."""
-    rows = np.repeat(np.arange(grid[0]), np.diff(_cell_edges(h, grid[0])))
-    cols = np.repeat(np.arange(grid[1]), np.diff(_cell_edges(w, grid[1])))
-    cells = (rows[:, None] * grid[1] + cols[None, :]).astype(np.intp)
-    cells.flags.writeable = False
-    return cells, np.bincount(cells.ravel(), minlength=grid[0] * grid[1])
 
 
 class ColorHistogram(BaseImageFeatures):
@@ -121,6 +106,11 @@ class ColorHistogram(BaseImageFeatures):
     ((8,), 1.0)
     """
 
+    pixel_form = "rgb_u8"
+    # Stacking pays for small images (per-call overhead); larger ones go one by one through
+    # cv2.calcHist, which beats index arithmetic and np.bincount over millions of pixels.
+    batch_max_image_pixels = 64 * 64
+
     def __init__(self, space="hsv", bins=8, joint=True, grid=(1, 1), image_shape=None,
                  n_jobs=None, progress=False, memory=None):
         self.space = space
@@ -142,11 +132,9 @@ class ColorHistogram(BaseImageFeatures):
         check_option("space", self.space, COLOR_SPACES)
         self._bins()
         check_grid(self.grid)
-        if not isinstance(self.joint, (bool, np.bool_)):
-            raise ValueError(f"joint must be a bool, got {self.joint!r}")
+        check_bool(self.joint, "joint")
 
     def _feature_names(self):
-        rows, cols = check_grid(self.grid)
         b0, b1, b2 = self._bins()
         names = _CHANNELS[self.space]
         if self.joint:
@@ -154,20 +142,16 @@ class ColorHistogram(BaseImageFeatures):
                         for i in range(b0) for j in range(b1) for k in range(b2)]
         else:
             per_cell = [f"{ch}{i}" for ch, n in zip(names, (b0, b1, b2)) for i in range(n)]
-        return [f"c{r}_{c}_{name}" for r in range(rows) for c in range(cols) for name in per_cell]
-
-    def _binned(self, image):
-        """The image's per-channel bin indices, uint8 ``(h, w, 3)``."""
-        converted = to_color_space(image, self.space)
-        tables = _bin_tables(self.space, self._bins())
-        return np.dstack([cv2.LUT(converted[..., ch], tables[ch]) for ch in range(3)])
+        return cell_feature_names(check_grid(self.grid), per_cell)
 
     def _extract(self, image):
-        binned = self._binned(image)
+        converted = _from_rgb(image, self.space)
+        tables = _bin_tables(self.space, self._bins())
+        binned = np.dstack([cv2.LUT(converted[..., ch], tables[ch]) for ch in range(3)])
         bins = self._bins()
         rows, cols = check_grid(self.grid)
-        row_edges = _cell_edges(binned.shape[0], rows)
-        col_edges = _cell_edges(binned.shape[1], cols)
+        row_edges = cell_edges(binned.shape[0], rows)
+        col_edges = cell_edges(binned.shape[1], cols)
         out = []
         for r in range(rows):
             for c in range(cols):
@@ -188,29 +172,16 @@ class ColorHistogram(BaseImageFeatures):
         return np.concatenate(out).astype(np.float32)
 
     def _extract_batch(self, stack):
-        if stack.shape[1] * stack.shape[2] > _BATCH_MAX_PIXELS:
-            return np.stack([self._extract(image) for image in stack])
-        if stack.dtype == np.uint8 and stack.ndim == 4 and stack.shape[3] in (3, 4):
-            rgb = stack[..., :3]
-        else:
-            rgb = np.stack([as_rgb(image) for image in stack])
-        m, h, w, _ = rgb.shape
+        m, h, w, _ = stack.shape
         # Colour conversion is per pixel: the whole stack goes through as one tall image.
-        tall = np.ascontiguousarray(rgb).reshape(m * h, w, 3)
-        converted = tall if self.space == "rgb" else cv2.cvtColor(tall, _CONVERSIONS[self.space])
+        converted = _from_rgb(stack.reshape(m * h, w, 3), self.space)
         tables = _bin_tables(self.space, self._bins())
         binned = [tables[ch][converted[..., ch]].reshape(m, h, w).astype(np.intp) for ch in range(3)]
         b0, b1, b2 = self._bins()
         grid = check_grid(self.grid)
-        cells, sizes = _cell_map(h, w, grid)
         if self.joint:
-            per_cell = b0 * b1 * b2
-            bins = [(binned[0] * b1 + binned[1]) * b2 + binned[2]]
-        else:
-            per_cell = b0 + b1 + b2
-            bins = [binned[0], binned[1] + b0, binned[2] + b0 + b1]
-        base = cells * per_cell + (np.arange(m) * (len(sizes) * per_cell))[:, None, None]
-        index = np.concatenate([(base + b).ravel() for b in bins])
-        counts = np.bincount(index, minlength=m * len(sizes) * per_cell)
-        counts = counts.reshape(m, len(sizes), per_cell) / np.maximum(sizes, 1)[:, None]
-        return counts.reshape(m, -1).astype(np.float32)
+            return cell_histograms((binned[0] * b1 + binned[1]) * b2 + binned[2], b0 * b1 * b2, grid)
+        n_cells = grid[0] * grid[1]
+        marginals = [cell_histograms(codes, n, grid).reshape(m, n_cells, n)
+                     for codes, n in zip(binned, (b0, b1, b2))]
+        return np.concatenate(marginals, axis=2).reshape(m, -1)

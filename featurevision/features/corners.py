@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 from sklearn.utils import check_scalar
 
+from .._grid import cell_areas, cell_names, cell_of_points
 from .._images import as_gray_float
-from ._base import BaseImageFeatures, check_grid
-from ._point_cells import cell_areas, cell_names, cell_of_points
+from .._validation import check_grid
+from ._base import BaseImageFeatures
 
 __all__ = ["HarrisCorners", "harris_corners", "harris_response"]
 

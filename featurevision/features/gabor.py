@@ -20,7 +20,8 @@ from skimage.filters import gabor_kernel
 from sklearn.utils import check_scalar
 
 from .._images import as_gray_float, stack_as_float
-from ._base import BaseImageFeatures, check_grid, check_option
+from .._validation import check_grid, check_option
+from ._base import BaseImageFeatures
 
 __all__ = ["GaborBank", "gabor_kernels", "gabor_orientations", "gabor_responses"]
 

@@ -14,7 +14,8 @@ import numpy as np
 from sklearn.utils import check_scalar
 
 from .._images import as_gray_u8
-from ._base import BaseImageFeatures, check_option
+from .._validation import check_option
+from ._base import BaseImageFeatures
 
 __all__ = ["GLCM", "GLCM_PROPS", "glcm", "glcm_props"]
 

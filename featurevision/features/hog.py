@@ -36,8 +36,9 @@ import numpy as np
 from sklearn.utils import check_scalar
 
 from .._images import as_gray_float, stack_as_float
-from .._resize import as_size, resize_image
-from ._base import BaseImageFeatures, check_grid, check_option
+from .._resize import resize_image
+from .._validation import check_grid, check_option, check_size
+from ._base import BaseImageFeatures
 
 __all__ = ["HOG", "hog_cells", "hog_blocks", "BLOCK_NORMS"]
 
@@ -280,7 +281,7 @@ class HOG(BaseImageFeatures):
 
     def _layout(self):
         """Cells and blocks on the canvas: ``((rows, cols), (b_rows, b_cols))``."""
-        height, width = as_size(self.image_size, "image_size")
+        height, width = check_size(self.image_size, "image_size")
         cell_rows, cell_cols = check_grid(self.pixels_per_cell, "pixels_per_cell")
         block_rows, block_cols = check_grid(self.cells_per_block, "cells_per_block")
         cells = (height // cell_rows, width // cell_cols)
@@ -322,7 +323,7 @@ class HOG(BaseImageFeatures):
         return blocks.reshape(len(canvases), -1).astype(np.float32)
 
     def _extract(self, image):
-        return self._describe(resize_image(as_gray_float(image), as_size(self.image_size))[None])[0]
+        return self._describe(resize_image(as_gray_float(image), check_size(self.image_size))[None])[0]
 
     def _extract_batch(self, stack):
         if stack.ndim == 4 and stack.shape[3] != 1:
@@ -332,5 +333,5 @@ class HOG(BaseImageFeatures):
         # One resize per image: resizing the stack four images at a time (as channels) rounds
         # differently in the last bit, and block normalisation magnifies the gradients of
         # near-flat patches, so rows would depend on how images were batched.
-        size = as_size(self.image_size)
+        size = check_size(self.image_size)
         return self._describe(np.stack([resize_image(image, size) for image in gray]))

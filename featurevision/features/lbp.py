@@ -32,7 +32,8 @@ import numpy as np
 from sklearn.utils import check_scalar
 
 from .._images import as_gray_u8
-from ._base import BaseImageFeatures, check_grid, check_option
+from .._validation import check_grid, check_option
+from ._base import BaseImageFeatures
 
 __all__ = ["LBP", "lbp_codes", "lbp_n_bins", "LBP_METHODS"]
 

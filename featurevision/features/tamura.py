@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.utils import check_scalar
 
 from .._images import as_gray_u8, check_image
-from ._base import BaseImageFeatures, check_grid
+from .._validation import check_grid
+from ._base import BaseImageFeatures
 from ._tamura_measures import (
     coarseness,
     coarseness_levels,

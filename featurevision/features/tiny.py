@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._images import as_float, as_gray_float, as_rgb, stack_as_float
-from .._resize import as_size, resize_image, resize_stack
+from .._resize import resize_image, resize_stack
+from .._validation import check_size
 from ._base import BaseImageFeatures
 
 __all__ = ["TinyImage"]
@@ -52,11 +52,15 @@ class TinyImage(BaseImageFeatures):
         self.progress = progress
         self.memory = memory
 
+    @property
+    def pixel_form(self):
+        return "rgb_float" if self.color else "gray_float"
+
     def _check_params(self):
-        as_size(self.size)
+        check_size(self.size)
 
     def _feature_names(self):
-        h, w = as_size(self.size)
+        h, w = check_size(self.size)
         channels = ("r", "g", "b") if self.color else ("",)
         return [f"px_r{r}c{c}{ch}" for r in range(h) for c in range(w) for ch in channels]
 
@@ -69,13 +73,7 @@ class TinyImage(BaseImageFeatures):
         return rows
 
     def _extract(self, image):
-        image = as_float(as_rgb(image)) if self.color else as_gray_float(image)
-        return self._finish(resize_image(image, as_size(self.size))[None])[0]
+        return self._finish(resize_image(image, check_size(self.size))[None])[0]
 
     def _extract_batch(self, stack):
-        gray = stack.ndim == 3 or stack.shape[3] == 1
-        rgb = stack.ndim == 4 and stack.shape[3] == 3
-        if not ((gray and not self.color) or (rgb and self.color)):
-            return np.stack([self._extract(image) for image in stack])
-        pixels = stack_as_float(stack.reshape(stack.shape[:3]) if gray else stack)
-        return self._finish(resize_stack(pixels, as_size(self.size)))
+        return self._finish(resize_stack(stack, check_size(self.size)))

@@ -13,7 +13,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..._images import check_image
 from ..._parallel import map_images
-from .._base import BaseImageFeatures, check_option
+from ..._validation import check_option
+from .._base import BaseImageFeatures
 from .encodings import (
     fisher_vectors,
     gmm_posteriors,

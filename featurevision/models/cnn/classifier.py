@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..._images import check_images
-from ..._resize import as_size
+from ..._validation import check_size
 
 __all__ = ["CNNClassifier"]
 
@@ -212,7 +212,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         if self.n_threads is not None:
             check_scalar(self.n_threads, "n_threads", numbers.Integral, min_val=1)
         if self.input_size is not None:
-            as_size(self.input_size, "input_size")
+            check_size(self.input_size, "input_size")
         if not isinstance(self.device, str):
             raise ValueError(f"device must be a string such as 'auto', 'cpu' or 'cuda', got {self.device!r}")
 
@@ -271,7 +271,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         # The first image fixes gray or colour; make_source rejects any image that differs.
         first = batch[0]
         channels = channels_of(first)
-        size = as_size(self.input_size, "input_size") if self.input_size is not None else first.shape[:2]
+        size = check_size(self.input_size, "input_size") if self.input_size is not None else first.shape[:2]
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         train_idx, val_idx = self._split(encoded, seed)
 
