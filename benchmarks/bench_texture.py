@@ -70,17 +70,17 @@ def real_images(size, n):
 def gabor_rows(quick):
     from skimage.filters import gabor
 
+    from featurevision._validation import check_angles
     from featurevision.features.gabor import (
         GaborBank,
         _bank,
         gabor_kernels,
-        gabor_orientations,
-    )
+        )
 
     images = real_images(256, 4 if quick else 16)
     repeat = 2 if quick else 5
     bank = GaborBank(frequencies=FREQUENCIES, orientations=ORIENTATIONS).fit(images)
-    thetas = gabor_orientations(ORIENTATIONS)
+    thetas = check_angles(ORIENTATIONS)
     kernels = gabor_kernels(FREQUENCIES, ORIENTATIONS)
     flipped = [(np.ascontiguousarray(k.real[::-1, ::-1], np.float32),
                 np.ascontiguousarray(k.imag[::-1, ::-1], np.float32)) for k in kernels]

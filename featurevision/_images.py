@@ -52,7 +52,7 @@ def _describe(index, path=None):
 
 
 def _check_dtype(dtype, where):
-    if dtype == np.bool_ or np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating):
+    if dtype.kind in "biuf":  # timedelta64 counts as an integer subtype to np.issubdtype
         return
     raise TypeError(
         f"{where}: unsupported pixel dtype {dtype}; use bool, an integer type "

@@ -9,7 +9,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from ._images import check_images
 
-__all__ = ["map_images", "chunk_bounds"]
+__all__ = ["apply_each", "chunk_bounds", "map_images"]
 
 #: Most images per task: bounds memory when a batch of paths is read in a worker.
 MAX_CHUNK = 256
@@ -30,6 +30,43 @@ def chunk_bounds(n_images, n_jobs=None, chunk_size=None):
         workers = 1 if n_jobs is None else effective_n_jobs(n_jobs)
         chunk_size = min(MAX_CHUNK, max(1, math.ceil(n_images / (4 * workers))))
     return [(start, min(start + chunk_size, n_images)) for start in range(0, n_images, chunk_size)]
+
+
+def _named(exc, name):
+    """``exc`` again, its message prefixed with the image's name (index and path)."""
+    try:
+        return type(exc)(f"{name}: {exc}")
+    except TypeError:  # an exception class whose constructor takes other arguments
+        return ValueError(f"{name}: {type(exc).__name__}: {exc}")
+
+
+def apply_each(func, chunk):
+    """``[func(image) for image in chunk]``, where an error names the image that raised it.
+
+    The one place that turns an algorithm's ValueError or TypeError into one that says
+    which image (index in the user's batch, and path) it came from; an OpenCV error
+    becomes a ValueError the same way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featurevision._images import check_images
+    >>> apply_each(lambda image: image.shape, check_images(np.zeros((2, 3, 4))))
+    [(3, 4), (3, 4)]
+    >>> apply_each(lambda image: 1 / 0 if image.sum() else 0, check_images([np.ones((2, 2))]))
+    Traceback (most recent call last):
+    ...
+    ZeroDivisionError: division by zero
+    """
+    out = []
+    for i in range(len(chunk)):
+        try:
+            out.append(func(chunk[i]))
+        except (ValueError, TypeError) as exc:
+            raise _named(exc, chunk.name(i)) from exc
+        except cv2.error as exc:
+            raise ValueError(f"{chunk.name(i)}: OpenCV: {exc}") from exc
+    return out
 
 
 def _run_chunk(func, batch, single_thread_cv2):

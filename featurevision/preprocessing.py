@@ -15,9 +15,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._images import as_float, as_gray_float, as_gray_u8, as_rgb, check_images
-from ._parallel import map_images
+from ._parallel import apply_each, map_images
 from ._resize import resize_image
-from ._validation import check_size
+from ._validation import check_finite_scalar, check_option, check_scalar, check_size
 
 __all__ = ["Denoise", "Normalize", "Resize", "ToGray", "augment"]
 
@@ -66,14 +66,7 @@ class _ImageToImage(TransformerMixin, BaseEstimator):
         return _collect(out)
 
     def _apply_chunk(self, chunk):
-        results = []
-        for i in range(len(chunk)):
-            image = chunk[i]
-            try:
-                results.append(self._apply(image))
-            except (ValueError, TypeError, cv2.error) as exc:
-                raise ValueError(f"{chunk.name(i)}: {exc}") from exc
-        return results
+        return apply_each(self._apply, chunk)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -143,8 +136,7 @@ class ToGray(_ImageToImage):
         self.n_jobs = n_jobs
 
     def _check_params(self):
-        if self.dtype not in ("uint8", "float32"):
-            raise ValueError(f"dtype must be 'uint8' or 'float32', got {self.dtype!r}")
+        check_option("dtype", self.dtype, ("uint8", "float32"))
 
     def _apply(self, image):
         return as_gray_u8(image) if self.dtype == "uint8" else as_gray_float(image)
@@ -178,8 +170,7 @@ class Normalize(_ImageToImage):
         self.n_jobs = n_jobs
 
     def _check_params(self):
-        if self.method not in ("unit", "standardize", "equalize"):
-            raise ValueError(f"method must be 'unit', 'standardize' or 'equalize', got {self.method!r}")
+        check_option("method", self.method, ("unit", "standardize", "equalize"))
 
     def _apply(self, image):
         if self.method == "unit":
@@ -224,12 +215,8 @@ class Denoise(_ImageToImage):
         self.n_jobs = n_jobs
 
     def _check_params(self):
-        if self.method not in ("gaussian", "median", "bilateral", "nlmeans"):
-            raise ValueError(
-                f"method must be 'gaussian', 'median', 'bilateral' or 'nlmeans', got {self.method!r}"
-            )
-        if not isinstance(self.strength, numbers.Real) or self.strength <= 0:
-            raise ValueError(f"strength must be a positive number, got {self.strength!r}")
+        check_option("method", self.method, ("gaussian", "median", "bilateral", "nlmeans"))
+        check_finite_scalar(self.strength, "strength", min_val=0, include_boundaries="neither")
 
     def _apply(self, image):
         gray = image.ndim == 2 or image.shape[2] == 1
@@ -312,12 +299,10 @@ def augment(images, y, n_copies=1, flip=True, rotation=10.0, crop=0.1, brightnes
     y = np.asarray(y)
     if len(y) != len(batch):
         raise ValueError(f"{len(batch)} images but {len(y)} labels")
-    if not isinstance(n_copies, numbers.Integral) or n_copies < 0:
-        raise ValueError(f"n_copies must be a non-negative int, got {n_copies!r}")
+    check_scalar(n_copies, "n_copies", numbers.Integral, min_val=0)
     for name, value, high in (("rotation", rotation, 180.0), ("crop", crop, 0.9),
                               ("brightness", brightness, 1.0), ("contrast", contrast, 1.0)):
-        if not 0.0 <= value <= high:
-            raise ValueError(f"{name} must be in [0, {high}], got {value!r}")
+        check_finite_scalar(value, name, min_val=0.0, max_val=high)
     rng = np.random.default_rng(random_state)
     out = [as_float(batch[i]) for i in range(len(batch))] if include_original else []
     for _ in range(n_copies):

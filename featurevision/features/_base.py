@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from .._images import check_image, check_images, convert_image, convert_stack
-from .._parallel import map_images
+from .._parallel import apply_each, map_images
 from .._validation import check_image_shape, check_n_jobs
 
 __all__ = ["BaseImageFeatures", "image_in_form"]
@@ -31,8 +31,8 @@ def image_in_form(image, form, where="image"):
     ----------
     image : array-like of shape (h, w) or (h, w, c)
         One image.
-    form : {"gray_u8", "gray_float", "rgb_u8", "rgb_float"}
-        The pixel form the algorithm computes on.
+    form : {"gray_u8", "gray_float", "rgb_u8", "rgb_float"} or None
+        The pixel form the algorithm computes on; None validates without converting.
     where : str
         How error messages name the image.
 
@@ -48,7 +48,8 @@ def image_in_form(image, form, where="image"):
     """
     if isinstance(image, (list, tuple)):
         image = np.asarray(image)
-    return convert_image(check_image(image, where), form)
+    image = check_image(image, where)
+    return image if form is None else convert_image(image, form)
 
 
 def _is_row_or_number(item):
@@ -263,31 +264,33 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
             out[start:stop] = rows
         return out
 
-    def _batches(self, stack):
-        """Whether to vectorise over ``stack``, and how many images one call may take."""
-        h, w = stack.shape[1:3]
-        if self._extract_batch is None or (
-            self.batch_max_image_pixels is not None and h * w > self.batch_max_image_pixels
-        ):
-            return 0
+    def _images_per_call(self, h, w):
+        """How many ``h × w`` images one ``_extract_batch`` call takes: the pixel budget.
+
+        An extractor whose memory per image is not proportional to its pixels (padding
+        for a filter bank, say) overrides this.
+        """
         return max(1, self.pixel_budget // (h * w))
+
+    def _batched(self, stack):
+        """Images per ``_extract_batch`` call for ``stack``; 0 to go one by one."""
+        if stack is None or self._extract_batch is None:
+            return 0
+        h, w = stack.shape[1:3]
+        if self.batch_max_image_pixels is not None and h * w > self.batch_max_image_pixels:
+            return 0
+        return self._images_per_call(h, w)
 
     def _extract_chunk(self, chunk):
         stack = chunk.stack
-        per_call = self._batches(stack) if stack is not None else 0
+        per_call = self._batched(stack)
         if per_call:
             return np.concatenate([
                 self._extract_batch(convert_stack(stack[i:i + per_call], self.pixel_form))
                 for i in range(0, len(stack), per_call)
             ])
-        rows = np.empty((len(chunk), self.n_features_out_), dtype=np.float32)
-        for i in range(len(chunk)):
-            image = chunk[i]
-            try:
-                rows[i] = self._extract(self._pixels(image))
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"{chunk.name(i)}: {exc}") from exc
-        return rows
+        rows = apply_each(lambda image: self._extract(self._pixels(image)), chunk)
+        return np.asarray(rows, dtype=np.float32).reshape(len(chunk), self.n_features_out_)
 
     def get_feature_names_out(self, input_features=None):
         """Output column names, ``"<extractor>__<name>"``.

@@ -10,9 +10,8 @@ import numpy as np
 from sklearn.utils import check_scalar
 
 from .._grid import cell_areas, cell_names, cell_of_points
-from .._images import as_gray_float
 from .._validation import check_grid, check_option
-from ._base import BaseImageFeatures
+from ._base import BaseImageFeatures, image_in_form
 
 __all__ = ["Blobs", "blob_scales", "find_blobs"]
 
@@ -146,8 +145,31 @@ def _octave_maxima(stack, threshold):
     at = np.flatnonzero(inner > threshold)
     at = at[inner.ravel()[at] >= around.ravel()[at]]
     rows, ys, xs = np.unravel_index(at, inner.shape)
-    keep = _not_edges(stack, rows + 1, ys, xs)
-    return rows[keep] + 1, ys[keep], xs[keep]
+    rows, ys, xs = _first_of_ties(stack, rows + 1, ys, xs)
+    keep = _not_edges(stack, rows, ys, xs)
+    return rows[keep], ys[keep], xs[keep]
+
+
+#: The 13 neighbours of a 3×3×3 sample that come before it in (level, row, col) order.
+_EARLIER = [(dl, dy, dx) for dl in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+            if (dl, dy, dx) < (0, 0, 0)]
+
+
+def _first_of_ties(stack, rows, ys, xs):
+    """Drop a maximum that equals an earlier neighbour (a plateau): one blob per plateau.
+
+    Equal neighbours both pass the ``>=`` test (a blob centred between pixels on a
+    symmetric image), and refinement would move both to the same point.
+    """
+    height, width = stack.shape[1:]
+    centre = stack[rows, ys, xs]
+    keep = np.ones(rows.size, dtype=bool)
+    for dl, dy, dx in _EARLIER:
+        y, x = ys + dy, xs + dx
+        inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
+        y, x = np.clip(y, 0, height - 1), np.clip(x, 0, width - 1)
+        keep &= ~(inside & (stack[rows + dl, y, x] == centre))
+    return rows[keep], ys[keep], xs[keep]
 
 
 def _neighbours(stack, ys, xs):
@@ -274,7 +296,7 @@ def find_blobs(image, method="log", min_sigma=1.0, max_sigma=16.0, n_scales=9, t
     (24, 40, 8)
     """
     _check_detector(method, min_sigma, max_sigma, n_scales, threshold)
-    gray = as_gray_float(np.asarray(image))
+    gray = image_in_form(image, "gray_float")
     ys, xs, sigmas, strength, _ = _detect(gray, method, (min_sigma, max_sigma, n_scales), threshold)
     return np.stack([ys, xs, sigmas], axis=1)[np.argsort(-strength, kind="stable")]
 
@@ -321,6 +343,8 @@ class Blobs(BaseImageFeatures):
     ((3, 14), dtype('float32'))
     """
 
+    pixel_form = "gray_float"
+
     def __init__(self, method="log", min_sigma=1.0, max_sigma=16.0, n_scales=9, threshold=0.1,
                  grid=(2, 2), image_shape=None, n_jobs=None, progress=False, memory=None):
         self.method = method
@@ -340,11 +364,10 @@ class Blobs(BaseImageFeatures):
 
     def _feature_names(self):
         cells = cell_names(check_grid(self.grid))
-        histogram = [f"scale{s}_{cell}" for s in range(self.n_scales) for cell in cells]
+        histogram = [f"{cell}_scale{s}" for s in range(self.n_scales) for cell in cells]
         return histogram + ["count", "mean_strength"]
 
-    def _extract(self, image):
-        gray = as_gray_float(image)
+    def _extract(self, gray):
         grid = check_grid(self.grid)
         n_cells = grid[0] * grid[1]
         scales = (self.min_sigma, self.max_sigma, self.n_scales)

@@ -6,12 +6,12 @@ import numbers
 
 import cv2
 import numpy as np
+from scipy.spatial import cKDTree
 from sklearn.utils import check_scalar
 
 from .._grid import cell_areas, cell_names, cell_of_points
-from .._images import as_gray_float
 from .._validation import check_grid
-from ._base import BaseImageFeatures
+from ._base import BaseImageFeatures, image_in_form
 
 __all__ = ["HarrisCorners", "harris_corners", "harris_response"]
 
@@ -80,7 +80,7 @@ def harris_response(image, k=0.04, block_size=3, sigma=0.0):
     True
     """
     _check_detector(k, block_size, sigma, 0.0, 1, None)
-    return _response(as_gray_float(np.asarray(image)), k, block_size, sigma)[1]
+    return _response(image_in_form(image, "gray_float"), k, block_size, sigma)[1]
 
 
 def _peaks(response, threshold_rel, min_distance, max_corners):
@@ -98,18 +98,28 @@ def _peaks(response, threshold_rel, min_distance, max_corners):
     order = np.argsort(-values, kind="stable")
     at, values = at[order], values[order]
     if np.any(values[1:] == values[:-1]):
-        at, values = _split_plateaus(response.shape, at, values, window)
+        at, values = _split_plateaus(response.shape, at, values, min_distance)
     if max_corners is not None:
         at, values = at[:max_corners], values[:max_corners]
     return at, values
 
 
-def _split_plateaus(shape, at, values, window):
-    # Equal neighbours both survive the dilation test (a plateau, e.g. a synthetic
-    # pattern): dilating unique ranks keeps only the first of them within min_distance.
-    rank = np.zeros(shape, np.float32)
-    rank.ravel()[at] = np.arange(at.size, 0, -1, dtype=np.float32)
-    keep = rank.ravel()[at] >= cv2.dilate(rank, window).ravel()[at]
+def _split_plateaus(shape, at, values, min_distance):
+    """Greedy spacing of equal neighbours (a plateau), in order: strongest, then raster.
+
+    Equal neighbours both survive the dilation test. Each candidate is kept unless an
+    already kept one lies within ``min_distance`` (Chebyshev), so a point suppressed
+    by a tie never suppresses another (as scikit-image's ``ensure_spacing``). Candidates
+    that tie with nobody already won the dilation test and are never dropped here.
+    """
+    ys, xs = np.divmod(at, shape[1])
+    tree = cKDTree(np.stack([ys, xs], axis=1))
+    keep = np.ones(at.size, dtype=bool)
+    for i in range(at.size):
+        if keep[i]:
+            near = np.asarray(tree.query_ball_point((ys[i], xs[i]), r=min_distance, p=np.inf),
+                              dtype=np.intp)
+            keep[near[near > i]] = False
     return at[keep], values[keep]
 
 
@@ -175,7 +185,7 @@ def harris_corners(image, k=0.04, block_size=3, sigma=0.0, threshold_rel=0.01, m
     [[8, 8], [8, 23], [23, 8], [23, 23]]
     """
     _check_detector(k, block_size, sigma, threshold_rel, min_distance, max_corners)
-    gray = as_gray_float(np.asarray(image))
+    gray = image_in_form(image, "gray_float")
     ys, xs, _ = _detect(gray, k, block_size, sigma, threshold_rel, min_distance, max_corners,
                         subpixel)
     return np.stack([ys, xs], axis=1).astype(np.float64)
@@ -232,6 +242,8 @@ class HarrisCorners(BaseImageFeatures):
     ((3, 10), dtype('float32'))
     """
 
+    pixel_form = "gray_float"
+
     def __init__(self, k=0.04, block_size=3, sigma=0.0, threshold_rel=0.01, min_distance=3,
                  max_corners=None, grid=(4, 4), subpixel=False, image_shape=None, n_jobs=None,
                  progress=False, memory=None):
@@ -254,12 +266,11 @@ class HarrisCorners(BaseImageFeatures):
         check_grid(self.grid)
 
     def _feature_names(self):
-        cells = [f"density_{cell}" for cell in cell_names(check_grid(self.grid))]
+        cells = [f"{cell}_density" for cell in cell_names(check_grid(self.grid))]
         quantiles = [f"strength_q{round(100 * q)}" for q in STRENGTH_QUANTILES]
         return ["count"] + cells + quantiles
 
-    def _extract(self, image):
-        gray = as_gray_float(image)
+    def _extract(self, gray):
         grid = check_grid(self.grid)
         n_cells = grid[0] * grid[1]
         ys, xs, values = _detect(gray, self.k, self.block_size, self.sigma, self.threshold_rel,

@@ -8,10 +8,9 @@ import cv2
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .._grid import cell_areas, cell_map, cell_names
-from .._images import as_gray_u8
+from .._grid import cell_areas, cell_feature_names, cell_map
 from .._validation import check_grid
-from ._base import BaseImageFeatures
+from ._base import BaseImageFeatures, image_in_form
 
 __all__ = ["CannyEdges", "canny_edges", "canny_thresholds"]
 
@@ -22,9 +21,6 @@ AUTO_LOW_RATIO = 0.5
 #: default smoothing. Below it Otsu would split an image's noise or shading, which
 #: has no edges, into "edges".
 MIN_AUTO_HIGH = 20.0
-
-# Stacks of images up to this size pool their edges together (see _extract_batch).
-_STACK_POOLING_PIXELS = 64 * 64
 
 # The automatic threshold reads the L1 gradient magnitude in steps of 4 (uint8 for
 # cv2.threshold's Otsu), saturating at 1020, which only lumps the strongest edges together.
@@ -100,7 +96,7 @@ def canny_thresholds(image, sigma=1.0):
     True
     """
     check_scalar(sigma, "sigma", numbers.Real, min_val=0)
-    dx, dy = _gradients(as_gray_u8(np.asarray(image)), sigma)
+    dx, dy = _gradients(image_in_form(image, "gray_u8"), sigma)
     return _resolve_thresholds(dx, dy, None, None)
 
 
@@ -108,7 +104,9 @@ def _canny(gray, sigma, low, high):
     dx, dy = _gradients(gray, sigma)
     low, high = _resolve_thresholds(dx, dy, low, high)
     # 0/1 rather than cv2's 0/255, so that a bool view of it is a valid bool array.
-    edges = cv2.min(cv2.Canny(dx, dy, low, high), 1)
+    # (Not cv2.min: with a scalar it reads a 1×1 array as a Scalar and returns 4×8.)
+    edges = cv2.Canny(dx, dy, low, high)
+    np.minimum(edges, 1, out=edges)
     return edges.view(np.bool_), dx, dy
 
 
@@ -150,7 +148,7 @@ def canny_edges(image, sigma=1.0, low=None, high=None):
     """
     check_scalar(sigma, "sigma", numbers.Real, min_val=0)
     _check_thresholds(low, high)
-    return _canny(as_gray_u8(np.asarray(image)), sigma, low, high)[0].copy()
+    return _canny(image_in_form(image, "gray_u8"), sigma, low, high)[0].copy()
 
 
 class CannyEdges(BaseImageFeatures):
@@ -196,6 +194,10 @@ class CannyEdges(BaseImageFeatures):
     ((3, 21), dtype('float32'))
     """
 
+    pixel_form = "gray_u8"
+    # Large images pool one by one, while their edge maps are still in cache.
+    batch_max_image_pixels = 64 * 64
+
     def __init__(self, sigma=1.0, low=None, high=None, grid=(4, 4), n_orientations=8,
                  image_shape=None, n_jobs=None, progress=False, memory=None):
         self.sigma = sigma
@@ -216,25 +218,19 @@ class CannyEdges(BaseImageFeatures):
 
     def _feature_names(self):
         bins = [f"orient{k}" for k in range(self.n_orientations)]
-        names = [f"{name}_{cell}" for cell in cell_names(check_grid(self.grid))
-                 for name in ["density"] + bins]
-        return names + ["density"]
+        return cell_feature_names(check_grid(self.grid), ["density"] + bins) + ["density"]
 
     def _extract(self, image):
-        gray = as_gray_u8(image)
-        edges, dx, dy = _canny(gray, self.sigma, self.low, self.high)
+        edges, dx, dy = _canny(image, self.sigma, self.low, self.high)
         return self._pool(edges[None], dx[None], dy[None])[0]
 
     def _extract_batch(self, stack):
         # Canny per image, pooling once for the stack: at 28×28 the per-image NumPy
-        # calls of the pooling cost more than the OpenCV kernels. Large images pool one
-        # by one, while their edge maps are still in cache.
-        if stack.shape[1] * stack.shape[2] > _STACK_POOLING_PIXELS:
-            return np.stack([self._extract(image) for image in stack])
+        # calls of the pooling cost more than the OpenCV kernels.
         edges = np.empty(stack.shape[:3], np.bool_)
         dx, dy = np.empty(stack.shape[:3], np.int16), np.empty(stack.shape[:3], np.int16)
         for i, image in enumerate(stack):
-            edges[i], dx[i], dy[i] = _canny(as_gray_u8(image), self.sigma, self.low, self.high)
+            edges[i], dx[i], dy[i] = _canny(image, self.sigma, self.low, self.high)
         return self._pool(edges, dx, dy)
 
     def _pool(self, edges, dx, dy):

@@ -19,29 +19,21 @@ import scipy.fft
 from skimage.filters import gabor_kernel
 from sklearn.utils import check_scalar
 
-from .._images import as_gray_float, stack_as_float
-from .._validation import check_grid, check_option
-from ._base import BaseImageFeatures
+from .._grid import cell_areas, cell_feature_names, cell_sums
+from .._validation import (
+    check_angles,
+    check_distinct_options,
+    check_grid,
+    check_positive_values,
+)
+from ._base import BaseImageFeatures, image_in_form
 
-__all__ = ["GaborBank", "gabor_kernels", "gabor_orientations", "gabor_responses"]
+__all__ = ["GaborBank", "gabor_kernels", "gabor_responses"]
 
 _STATS = ("mean", "std", "energy")
 
 #: Bytes of complex64 products one batched inverse FFT may hold (bounds ``_extract_batch``).
 _BATCH_BYTES = 8 * 2**20
-
-
-def gabor_orientations(orientations):
-    """Orientations in radians: ``k·π/n`` for an int ``n``, else the values given.
-
-    Examples
-    --------
-    >>> gabor_orientations(4).round(4).tolist()
-    [0.0, 0.7854, 1.5708, 2.3562]
-    """
-    if isinstance(orientations, numbers.Integral):
-        return np.arange(orientations) * np.pi / orientations
-    return np.asarray(orientations, dtype=np.float64).ravel()
 
 
 def gabor_kernels(frequencies, orientations=6, bandwidth=1.0, sigma=None, n_stds=3):
@@ -75,7 +67,7 @@ def gabor_kernels(frequencies, orientations=6, bandwidth=1.0, sigma=None, n_stds
     return [
         gabor_kernel(f, theta, bandwidth=bandwidth, sigma_x=sigma, sigma_y=sigma, n_stds=n_stds)
         for f in frequencies
-        for theta in gabor_orientations(orientations)
+        for theta in check_angles(orientations)
     ]
 
 
@@ -114,7 +106,7 @@ _SPECTRA = _SpectraCache(max_bytes=512 * 2**20)
 def _bank(frequencies, orientations, bandwidth, sigma, n_stds):
     """The (cached) :class:`_Bank` of these parameters."""
     key = (tuple(float(f) for f in np.ravel(frequencies)),
-           tuple(float(t) for t in gabor_orientations(orientations)),
+           tuple(float(t) for t in check_angles(orientations)),
            float(bandwidth), None if sigma is None else float(sigma), float(n_stds))
     return _bank_of_key(key)
 
@@ -195,7 +187,7 @@ def gabor_responses(image, frequencies=(0.05, 0.1, 0.2, 0.4), orientations=6, ba
     >>> np.unravel_index(energy.argmax(), energy.shape)  # 0.25 cycles/px at angle 0
     (np.int64(1), np.int64(0))
     """
-    image = np.asarray(image)
+    image = image_in_form(image, None)
     if image.ndim != 2:
         raise ValueError(f"image must be 2-D (h, w), got shape {image.shape}")
     bank = _bank(frequencies, orientations, bandwidth, sigma, n_stds)
@@ -254,6 +246,8 @@ class GaborBank(BaseImageFeatures):
     (3, 16)
     """
 
+    pixel_form = "gray_float"
+
     def __init__(self, frequencies=(0.05, 0.1, 0.2, 0.4), orientations=6, bandwidth=1.0,
                  sigma=None, n_stds=3, stats=("mean", "std"), grid=(1, 1), image_shape=None,
                  n_jobs=None, progress=False, memory=None):
@@ -270,70 +264,48 @@ class GaborBank(BaseImageFeatures):
         self.memory = memory
 
     def _check_params(self):
-        frequencies = np.asarray(self.frequencies, dtype=np.float64)
-        if frequencies.ndim != 1 or not len(frequencies) or not (frequencies > 0).all():
-            raise ValueError(f"frequencies must be a non-empty sequence of positive floats, "
-                             f"got {self.frequencies!r}")
-        if isinstance(self.orientations, numbers.Integral):
-            check_scalar(self.orientations, "orientations", numbers.Integral, min_val=1)
-        elif not len(gabor_orientations(self.orientations)):
-            raise ValueError("orientations must be a positive int or a non-empty sequence "
-                             "of angles")
+        check_positive_values(self.frequencies, "frequencies")
+        check_angles(self.orientations, "orientations")
         positive = {"min_val": 0, "include_boundaries": "neither"}
         check_scalar(self.bandwidth, "bandwidth", numbers.Real, **positive)
         if self.sigma is not None:
             check_scalar(self.sigma, "sigma", numbers.Real, **positive)
         check_scalar(self.n_stds, "n_stds", numbers.Real, **positive)
-        stats = self.stats
-        if isinstance(stats, str) or not len(stats) or len(set(stats)) != len(stats):
-            raise ValueError(f"stats must be a non-empty sequence of distinct names from "
-                             f"{list(_STATS)}, got {self.stats!r}")
-        for stat in self.stats:
-            check_option("stats", stat, _STATS)
+        check_distinct_options("stats", self.stats, _STATS)
         check_grid(self.grid)
 
     def _filter_bank(self):
         return _bank(self.frequencies, self.orientations, self.bandwidth, self.sigma, self.n_stds)
 
     def _feature_names(self):
-        rows, cols = check_grid(self.grid)
-        degrees = np.degrees(gabor_orientations(self.orientations))
+        degrees = np.degrees(check_angles(self.orientations))
         kernels = [f"f{f:.4g}_o{d:.4g}" for f in self.frequencies for d in degrees]
-        cells = [f"_r{r}c{c}" for r in range(rows) for c in range(cols)] if rows * cols > 1 else [""]
-        return [f"{stat}_{k}{cell}" for stat in self.stats for k in kernels for cell in cells]
+        names = [f"{stat}_{k}" for stat in self.stats for k in kernels]
+        # Columns run stat, kernel, cell: the cell is the fastest-varying.
+        grid = check_grid(self.grid)
+        n_cells = grid[0] * grid[1]
+        cells = cell_feature_names(grid, [""])
+        return [f"{cells[c]}{name}" for name in names for c in range(n_cells)]
 
     def _pool(self, magnitude):
         """Rows ``(m, n_features)`` from magnitudes ``(m, K, h, w)``, in name order."""
-        rows, cols = check_grid(self.grid)
-        h, w = magnitude.shape[-2:]
-        ys = np.linspace(0, h, rows + 1).astype(int)
-        xs = np.linspace(0, w, cols + 1).astype(int)
-        out = np.zeros((len(magnitude), len(self.stats), magnitude.shape[1], rows, cols),
-                       dtype=np.float32)
-        for r in range(rows):
-            for c in range(cols):
-                cell = magnitude[:, :, ys[r] : ys[r + 1], xs[c] : xs[c + 1]]
-                if cell.size == 0:
-                    continue
-                for s, stat in enumerate(self.stats):
-                    if stat == "mean":
-                        out[:, s, :, r, c] = cell.mean(axis=(2, 3))
-                    elif stat == "std":
-                        out[:, s, :, r, c] = cell.std(axis=(2, 3))
-                    else:
-                        out[:, s, :, r, c] = np.square(cell).mean(axis=(2, 3))
-        return out.reshape(len(magnitude), -1)
+        m, n_kernels, h, w = magnitude.shape
+        grid = check_grid(self.grid)
+        planes = np.moveaxis(magnitude, 1, -1)
+        areas = np.maximum(cell_areas((h, w), grid), 1)[None, :, None]
+        mean = cell_sums(planes, grid) / areas
+        energy = cell_sums(np.square(planes), grid) / areas
+        values = {"mean": mean, "energy": energy,
+                  "std": np.sqrt(np.maximum(energy - np.square(mean), 0.0))}
+        out = np.stack([values[stat] for stat in self.stats], axis=1)  # (m, stats, cells, K)
+        return np.swapaxes(out, 2, 3).reshape(m, -1).astype(np.float32)
 
-    def _extract(self, image):
-        gray = as_gray_float(image)
-        return self._pool(np.abs(self._filter_bank().responses(gray[None])))[0]
+    def _images_per_call(self, h, w):
+        fft_h, fft_w = self._filter_bank().fft_shape(h, w)
+        return max(1, _BATCH_BYTES // (8 * len(self._filter_bank().kernels) * fft_h * fft_w))
+
+    def _extract(self, gray):
+        return self._extract_batch(gray[None])[0]
 
     def _extract_batch(self, stack):
-        if stack.ndim == 4 and stack.shape[3] != 1:
-            return np.stack([self._extract(image) for image in stack])
-        gray = stack_as_float(stack.reshape(stack.shape[:3]))
-        bank = self._filter_bank()
-        fft_h, fft_w = bank.fft_shape(*gray.shape[1:])
-        step = max(1, _BATCH_BYTES // (8 * len(bank.kernels) * fft_h * fft_w))
-        return np.concatenate([self._pool(np.abs(bank.responses(gray[i : i + step])))
-                               for i in range(0, len(gray), step)])
+        return self._pool(np.abs(self._filter_bank().responses(stack)))

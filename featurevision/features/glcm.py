@@ -13,8 +13,12 @@ import cv2
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .._images import as_gray_u8
-from .._validation import check_option
+from .._validation import (
+    check_angles,
+    check_distinct_options,
+    check_option,
+    check_positive_values,
+)
 from ._base import BaseImageFeatures
 
 __all__ = ["GLCM", "GLCM_PROPS", "glcm", "glcm_props"]
@@ -24,16 +28,10 @@ GLCM_PROPS = ("contrast", "dissimilarity", "homogeneity", "ASM", "energy", "corr
               "mean", "variance", "std", "entropy")
 
 
-def _angles(angles):
-    if isinstance(angles, numbers.Integral):
-        return np.arange(angles) * np.pi / angles
-    return np.asarray(angles, dtype=np.float64).ravel()
-
-
 def _offsets(distances, angles):
     """(row, col) steps per (distance, angle), distance-major, rounded as skimage's C ``round``."""
     d = np.asarray(distances, dtype=np.float64).reshape(-1, 1)
-    a = _angles(angles).reshape(1, -1)
+    a = check_angles(angles).reshape(1, -1)
 
     def round_half_away(v):
         return (np.sign(v) * np.floor(np.abs(v) + 0.5)).astype(np.intp).ravel()
@@ -170,12 +168,13 @@ def glcm(image, distances, angles, levels=None, symmetric=False, normed=False):
     if image.size and (image.min() < 0 or image.max() >= levels):
         raise ValueError(f"gray levels must lie in [0, {levels}), "
                          f"got [{image.min()}, {image.max()}]")
-    offsets = _offsets(distances, angles)
+    check_positive_values(distances, "distances")
+    offsets = _offsets(distances, check_angles(angles))
     counts = _count(image[None], offsets, levels)[0]
     if symmetric:
         counts = counts + np.swapaxes(counts, -2, -1)
     P = _normalise(counts) if normed else counts
-    n_d, n_a = np.size(distances), len(_angles(angles))
+    n_d, n_a = np.size(distances), len(check_angles(angles))
     return np.moveaxis(P.reshape(n_d, n_a, levels, levels), (0, 1), (2, 3))
 
 
@@ -268,6 +267,8 @@ class GLCM(BaseImageFeatures):
     (3, 4)
     """
 
+    pixel_form = "gray_u8"
+
     def __init__(self, distances=(1, 2, 4), angles=4, levels=32, symmetric=True,
                  props=("contrast", "dissimilarity", "homogeneity", "energy", "correlation",
                         "entropy"),
@@ -285,29 +286,21 @@ class GLCM(BaseImageFeatures):
         self.memory = memory
 
     def _check_params(self):
-        distances = np.asarray(self.distances, dtype=np.float64)
-        if distances.ndim != 1 or not len(distances) or not (distances > 0).all():
-            raise ValueError(f"distances must be a non-empty sequence of positive numbers, "
-                             f"got {self.distances!r}")
-        if isinstance(self.angles, numbers.Integral):
-            check_scalar(self.angles, "angles", numbers.Integral, min_val=1)
-        elif not len(_angles(self.angles)):
-            raise ValueError("angles must be a positive int or a non-empty sequence of radians")
+        check_positive_values(self.distances, "distances")
+        check_angles(self.angles, "angles")
         check_scalar(self.levels, "levels", numbers.Integral, min_val=2, max_val=256)
-        props = self.props
-        if isinstance(props, str) or not len(props) or len(set(props)) != len(props):
-            raise ValueError(f"props must be a non-empty sequence of distinct names from "
-                             f"{list(GLCM_PROPS)}, got {self.props!r}")
-        for prop in self.props:
-            check_option("props", prop, GLCM_PROPS)
+        check_distinct_options("props", self.props, GLCM_PROPS)
 
     def _feature_names(self):
-        degrees = np.degrees(_angles(self.angles))
+        degrees = np.degrees(check_angles(self.angles))
         suffixes = ("mean", "range") if self.rotation_invariant else [f"a{a:.4g}" for a in degrees]
         return [f"{prop}_d{d:g}_{suffix}"
                 for prop in self.props for d in self.distances for suffix in suffixes]
 
-    def _rows(self, stack):
+    def _extract(self, image):
+        return self._extract_batch(image[None])[0]
+
+    def _extract_batch(self, stack):
         """Rows ``(m, n_features)`` of a uint8 ``(m, h, w)`` stack."""
         quantised = ((stack.astype(np.uint16) * self.levels) >> 8).astype(np.uint8)
         counts = _count(quantised, _offsets(self.distances, self.angles), self.levels)
@@ -318,11 +311,3 @@ class GLCM(BaseImageFeatures):
         if self.rotation_invariant:
             values = np.stack([values.mean(axis=-1), np.ptp(values, axis=-1)], axis=-1)
         return np.moveaxis(values, 1, 0).reshape(len(stack), -1).astype(np.float32)
-
-    def _extract(self, image):
-        return self._rows(as_gray_u8(image)[None])[0]
-
-    def _extract_batch(self, stack):
-        if stack.ndim == 4 or stack.dtype != np.uint8:
-            return np.stack([self._extract(image) for image in stack])
-        return self._rows(stack)

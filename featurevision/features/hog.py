@@ -2,8 +2,16 @@
 
 The arithmetic follows ``skimage.feature.hog`` step for step, vectorised over whole images
 and whole stacks of images (``cv2.cartToPolar`` for magnitudes and angles, ``np.bincount``
-over a cell × orientation index instead of a loop per cell and per bin), so its rows equal
-scikit-image's to float rounding (1e-6; the tests hold it to that):
+over a cell × orientation index instead of a loop per cell and per bin). What is equal,
+precisely: given the same **float32** gray image in [0, 1] (what :class:`HOG` computes
+on: every input is converted to float32 first), its rows equal scikit-image's to float
+rounding (2.4e-7; the tests hold it to 1e-6). Given other dtypes, scikit-image computes
+in float64 or on the raw 0–255 scale and the two differ in two places: a gradient
+whose angle falls exactly on an orientation-bin edge (45° and 135° edges at 4, 8, 12
+or 16 bins) can land in the neighbouring bin, and for uint8 input scikit-image adds
+``eps`` to norms on the 0–255 scale where we add it on the [0, 1] scale, which matters
+only in near-flat blocks. Convert to float32 in [0, 1] before calling scikit-image to
+compare like with like. The steps:
 
 - gradient: central differences ``[-1, 0, 1]`` along rows and columns, zero on the outer
   rows/columns of the image; magnitude ``hypot``, orientation
@@ -35,10 +43,9 @@ import cv2
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .._images import as_gray_float, stack_as_float
 from .._resize import resize_image
 from .._validation import check_grid, check_option, check_size
-from ._base import BaseImageFeatures
+from ._base import BaseImageFeatures, image_in_form
 
 __all__ = ["HOG", "hog_cells", "hog_blocks", "BLOCK_NORMS"]
 
@@ -180,7 +187,7 @@ def hog_cells(image, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fals
     ((2, 2, 4), 0)
     """
     orientations = check_scalar(orientations, "orientations", numbers.Integral, min_val=1)
-    gray = as_gray_float(np.asarray(image))
+    gray = image_in_form(image, "gray_float")
     if transform_sqrt:
         gray = np.sqrt(gray)
     return _cell_histograms(gray[None], orientations, check_grid(pixels_per_cell, "pixels_per_cell"))[0]
@@ -228,9 +235,9 @@ class HOG(BaseImageFeatures):
     As in scikit-image, ``eps = 1e-5`` is small next to [0, 1] intensities, so the
     rounding-level gradients of a nearly flat patch are normalised up to full-size
     values.
-    The descriptor on that canvas equals ``skimage.feature.hog`` with the same
-    parameters to float rounding (see the module notes for how it differs from
-    ``cv2.HOGDescriptor``). Colour is converted to gray (ITU-R 601 luma) first, where
+    The descriptor on that float32 canvas equals ``skimage.feature.hog`` given the same
+    canvas and parameters, to float rounding (the module notes say precisely what is
+    equal, and how it differs from ``cv2.HOGDescriptor``). Colour is converted to gray (ITU-R 601 luma) first, where
     scikit-image would take the strongest channel's gradient.
 
     Parameters
@@ -264,6 +271,8 @@ class HOG(BaseImageFeatures):
     >>> hog.fit_transform(load_digits().images[:3]).shape
     (3, 324)
     """
+
+    pixel_form = "gray_float"
 
     def __init__(self, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                  block_norm="L2-Hys", image_size=(64, 64), transform_sqrt=False,
@@ -308,30 +317,25 @@ class HOG(BaseImageFeatures):
             for o in range(self.orientations)
         ]
 
-    def _describe(self, canvases):
-        """``(m, h, w)`` float32 canvases → ``(m, n_features)`` float32 descriptors."""
-        if self.transform_sqrt:
-            canvases = np.sqrt(canvases)
-        step = max(1, _PIXELS_PER_PASS // (canvases.shape[1] * canvases.shape[2]))
-        cells = np.concatenate([
-            _cell_histograms(canvases[i:i + step], self.orientations,
-                             check_grid(self.pixels_per_cell, "pixels_per_cell"))
-            for i in range(0, len(canvases), step)
-        ])
-        blocks = _normalize_blocks(cells, check_grid(self.cells_per_block, "cells_per_block"),
-                                   self.block_norm)
-        return blocks.reshape(len(canvases), -1).astype(np.float32)
+    def _images_per_call(self, h, w):
+        # Memory follows the canvas, not the input image.
+        canvas_h, canvas_w = check_size(self.image_size)
+        return max(1, _PIXELS_PER_PASS // (canvas_h * canvas_w))
 
-    def _extract(self, image):
-        return self._describe(resize_image(as_gray_float(image), check_size(self.image_size))[None])[0]
+    def _extract(self, gray):
+        return self._extract_batch(gray[None])[0]
 
     def _extract_batch(self, stack):
-        if stack.ndim == 4 and stack.shape[3] != 1:
-            gray = [as_gray_float(image) for image in stack]
-        else:
-            gray = stack_as_float(stack.reshape(stack.shape[:3]))
+        """``(m, h, w)`` float32 gray images → ``(m, n_features)`` float32 descriptors."""
         # One resize per image: resizing the stack four images at a time (as channels) rounds
         # differently in the last bit, and block normalisation magnifies the gradients of
         # near-flat patches, so rows would depend on how images were batched.
         size = check_size(self.image_size)
-        return self._describe(np.stack([resize_image(image, size) for image in gray]))
+        canvases = np.stack([resize_image(image, size) for image in stack])
+        if self.transform_sqrt:
+            canvases = np.sqrt(canvases)
+        cells = _cell_histograms(canvases, self.orientations,
+                                 check_grid(self.pixels_per_cell, "pixels_per_cell"))
+        blocks = _normalize_blocks(cells, check_grid(self.cells_per_block, "cells_per_block"),
+                                   self.block_norm)
+        return blocks.reshape(len(canvases), -1).astype(np.float32)

@@ -31,9 +31,9 @@ import cv2
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .._images import as_gray_u8
-from .._validation import check_grid, check_option
-from ._base import BaseImageFeatures
+from .._grid import cell_areas, cell_map, cell_names
+from .._validation import check_finite_scalar, check_grid, check_option
+from ._base import BaseImageFeatures, image_in_form
 
 __all__ = ["LBP", "lbp_codes", "lbp_n_bins", "LBP_METHODS"]
 
@@ -56,9 +56,7 @@ def _check_config(n_points, radius, method):
     check_option("method", method, LBP_METHODS)
     n_points = check_scalar(n_points, "n_points", numbers.Integral, min_val=1,
                             max_val=_MAX_POINTS[method])
-    radius = check_scalar(radius, "radius", numbers.Real, min_val=0, include_boundaries="neither")
-    if not math.isfinite(radius):
-        raise ValueError(f"radius must be finite, got {radius!r}")
+    radius = check_finite_scalar(radius, "radius", min_val=0, include_boundaries="neither")
     return int(n_points), float(radius)
 
 
@@ -391,7 +389,7 @@ def lbp_codes(image, n_points=8, radius=1, method="uniform"):
     Returns
     -------
     ndarray of shape (h, w), unsigned ints (the smallest type that holds the codes)
-        Equal to ``local_binary_pattern(as_gray_u8(image), n_points, radius, method)``.
+        Equal to ``local_binary_pattern(gray, n_points, radius, method)`` on the 8-bit gray image.
 
     Examples
     --------
@@ -403,7 +401,7 @@ def lbp_codes(image, n_points=8, radius=1, method="uniform"):
     199
     """
     n_points, radius = _check_config(n_points, radius, method)
-    gray = as_gray_u8(np.asarray(image))
+    gray = image_in_form(image, "gray_u8")
     return _codes_stack(gray[None], n_points, radius, method)[0]
 
 
@@ -414,9 +412,7 @@ def _cell_slots(m, h, w, pad, grid, n_bins):
     Slot ``(image * cells + cell) * n_bins``, cells row-major over ``grid``; padding
     goes to one extra slot past the end, dropped. uint8 or uint16 when the slots fit.
     """
-    rows = np.repeat(np.arange(grid[0]), np.diff(np.arange(grid[0] + 1) * h // grid[0]))
-    cols = np.repeat(np.arange(grid[1]), np.diff(np.arange(grid[1] + 1) * w // grid[1]))
-    cells = rows[:, None] * grid[1] + cols[None, :]
+    cells = cell_map((h, w), grid).reshape(h, w).astype(np.intp)
     n_cells = grid[0] * grid[1]
     total = m * n_cells * n_bins
     # The padding's slot plus a bin must not wrap around either.
@@ -427,7 +423,7 @@ def _cell_slots(m, h, w, pad, grid, n_bins):
     n = slots.size - 2 * start
     slots = np.concatenate([slots.ravel()[start:start + n], np.full(_span_length(n) - n, total, slots.dtype)])
     slots.flags.writeable = False
-    return slots, np.bincount(cells.ravel(), minlength=n_cells)
+    return slots, cell_areas((h, w), grid)
 
 
 def _grid_histograms(bins, stack, n_bins, grid):
@@ -482,6 +478,9 @@ class LBP(BaseImageFeatures):
     (4, 40)
     """
 
+    pixel_form = "gray_u8"
+    pixel_budget = _PIXELS_PER_PASS
+
     def __init__(self, n_points=8, radius=1, method="uniform", grid=(3, 3), image_shape=None,
                  n_jobs=None, progress=False, memory=None):
         self.n_points = n_points
@@ -514,35 +513,22 @@ class LBP(BaseImageFeatures):
         check_grid(self.grid)
 
     def _feature_names(self):
-        rows, cols = check_grid(self.grid)
+        cells = cell_names(check_grid(self.grid))
         return [
-            f"p{p}r{r:g}_c{row}_{col}_b{b}"
+            f"{cell}_p{p}r{r:g}_b{b}"
             for p, r in self._configs()
-            for row in range(rows) for col in range(cols)
+            for cell in cells
             for b in range(lbp_n_bins(p, self.method))
         ]
 
-    def _histograms(self, stack):
-        """``(m, h, w)`` uint8 stack → ``(m, n_features)`` float32 rows."""
-        grid = check_grid(self.grid)
-        step = max(1, _PIXELS_PER_PASS // (stack.shape[1] * stack.shape[2]))
-        rows = []
-        for start in range(0, len(stack), step):
-            part = stack[start:start + step]
-            per_config = []
-            for n_points, radius in self._configs():
-                flat = _FlatStack(part, math.ceil(radius))
-                bins = _span_bins(flat, n_points, radius, self.method)
-                per_config.append(_grid_histograms(bins, flat, lbp_n_bins(n_points, self.method), grid))
-            rows.append(np.concatenate(per_config, axis=1))
-        return np.concatenate(rows).astype(np.float32)
-
     def _extract(self, image):
-        return self._histograms(as_gray_u8(image)[None])[0]
+        return self._extract_batch(image[None])[0]
 
     def _extract_batch(self, stack):
-        if stack.dtype == np.uint8 and (stack.ndim == 3 or stack.shape[3] == 1):
-            gray = stack.reshape(stack.shape[:3])
-        else:
-            gray = np.stack([as_gray_u8(image) for image in stack])
-        return self._histograms(gray)
+        grid = check_grid(self.grid)
+        per_config = []
+        for n_points, radius in self._configs():
+            flat = _FlatStack(stack, math.ceil(radius))
+            bins = _span_bins(flat, n_points, radius, self.method)
+            per_config.append(_grid_histograms(bins, flat, lbp_n_bins(n_points, self.method), grid))
+        return np.concatenate(per_config, axis=1).astype(np.float32)

@@ -7,9 +7,8 @@ import numbers
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .._images import as_gray_u8, check_image
 from .._validation import check_grid
-from ._base import BaseImageFeatures
+from ._base import BaseImageFeatures, image_in_form
 from ._tamura_measures import (
     coarseness,
     coarseness_levels,
@@ -30,12 +29,10 @@ _LINE_LIKENESS_RANGE = 2.0
 #: ``r`` of F_reg: each normalised feature lies in an interval of length 1, so its
 #: standard deviation is at most 1/2 and 1 − (1/2)·Σσ stays in [0, 1].
 _REGULARITY_R = 0.5
-#: Pixels per group of equal-sized images processed together by ``_extract_batch``.
-_GROUP_PIXELS = 1 << 20
 
 
 def _gray_canvas(image):
-    return working_canvas(as_gray_u8(check_image(np.asarray(image))))
+    return working_canvas(image_in_form(image, "gray_u8"))
 
 
 def tamura_coarseness_map(image, kmax=5):
@@ -184,6 +181,10 @@ class Tamura(BaseImageFeatures):
     ((2, 6), dtype('float32'))
     """
 
+    pixel_form = "gray_u8"
+    # Groups of about this many pixels keep the temporaries of a pass small.
+    pixel_budget = 1 << 20
+
     def __init__(self, kmax=5, n_bins=16, threshold=12, peak_ratio=2.0, peak_fraction=0.2,
                  distance=4, regularity_grid=(2, 2), coarseness_histogram=False,
                  direction_histogram=False,
@@ -254,10 +255,7 @@ class Tamura(BaseImageFeatures):
         return np.stack(columns, axis=1).astype(np.float32)
 
     def _extract(self, image):
-        return self._rows(working_canvas(as_gray_u8(image))[None])[0]
+        return self._extract_batch(image[None])[0]
 
     def _extract_batch(self, stack):
-        grays = working_canvas(np.stack([as_gray_u8(image) for image in stack]))
-        # Groups of about _GROUP_PIXELS keep the temporaries of a chunk small.
-        group = max(1, _GROUP_PIXELS // (grays.shape[1] * grays.shape[2]))
-        return np.concatenate([self._rows(grays[i:i + group]) for i in range(0, len(grays), group)])
+        return self._rows(working_canvas(stack))

@@ -6,7 +6,8 @@ import numpy as np
 
 from .._axes import get_axes
 from .._images import as_gray_float, as_gray_u8
-from ..features.gabor import gabor_kernels, gabor_orientations, gabor_responses
+from .._validation import check_angles
+from ..features.gabor import gabor_kernels, gabor_responses
 from ..features.glcm import glcm, glcm_props
 
 __all__ = ["show_gabor_bank", "show_glcm"]
@@ -53,13 +54,13 @@ def show_gabor_bank(image=None, frequencies=(0.05, 0.1, 0.2, 0.4), orientations=
     import matplotlib.pyplot as plt
 
     kernels = gabor_kernels(frequencies, orientations, bandwidth, sigma, n_stds)
-    n_f, n_o = len(frequencies), len(gabor_orientations(orientations))
+    n_f, n_o = len(frequencies), len(check_angles(orientations))
     blocks = 1 if image is None else 2
     fig = fig if fig is not None else plt.figure(figsize=(1.6 * n_o, 1.6 * n_f * blocks))
     fig.clear()
     axes = fig.subplots(n_f * blocks, n_o, squeeze=False)
     shape = tuple(max(k.shape[d] for k in kernels) for d in (0, 1))
-    degrees = np.degrees(gabor_orientations(orientations))
+    degrees = np.degrees(check_angles(orientations))
     magnitude = None
     if image is not None:
         gray = as_gray_float(np.asarray(image))

@@ -95,3 +95,12 @@ def test_images_without_blobs_give_zero_rows(method, image):
 def test_bad_parameters_raise(params, camera):
     with pytest.raises(ValueError):
         Blobs(**params).fit([camera])
+
+
+@pytest.mark.parametrize("method", ["log", "dog", "doh"])
+def test_a_blob_between_pixels_is_found_once(method):
+    y, x = np.mgrid[:64, :64]
+    image = np.exp(-((y - 31.5) ** 2 + (x - 31.5) ** 2) / 18.0).astype(np.float32)
+    blobs = find_blobs(image, method=method)
+    assert len(np.unique(blobs.round(6), axis=0)) == len(blobs)
+    assert len(blobs) >= 1

@@ -20,17 +20,13 @@ from sklearn.utils.estimator_checks import (
 
 from featurevision.features import REGISTRY
 
-#: Checks that cannot pass for a reason outside the extractor, with the reason.
-EXPECTED_FAILED_CHECKS = {
-    # Skipped (not failed) by scikit-learn unless SCIPY_ARRAY_API=1 is set before scipy is
-    # imported; featurevision computes on NumPy/OpenCV arrays and declares no array API support.
-}
-
 NAMES = sorted(REGISTRY)
 EXTRACTORS = [REGISTRY[name]() for name in NAMES]
 
 
-@parametrize_with_checks(EXTRACTORS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+# The array-API checks skip (not fail) unless SCIPY_ARRAY_API=1 is set before scipy is
+# imported; featurevision computes on NumPy/OpenCV arrays and declares no array API support.
+@parametrize_with_checks(EXTRACTORS)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -146,3 +142,46 @@ def test_bad_image_raises_naming_it(name, bad, position, small_batch, good_paths
     batch.insert(position, bad)
     with pytest.raises((ValueError, TypeError), match=rf"image {position}\b"):
         extractor.transform(batch)
+
+
+def _per_image_functions():
+    """Every public per-image function of the feature package, with cheap arguments."""
+    from featurevision.features import bovw, color, corners, edges, gabor, hog, lbp, tamura
+    from featurevision.features.blobs import find_blobs
+
+    return {
+        "canny_edges": edges.canny_edges,
+        "canny_thresholds": edges.canny_thresholds,
+        "harris_response": corners.harris_response,
+        "harris_corners": corners.harris_corners,
+        "find_blobs": lambda image: find_blobs(image, max_sigma=2.0, n_scales=2),
+        "lbp_codes": lbp.lbp_codes,
+        "hog_cells": lambda image: hog.hog_cells(image, pixels_per_cell=1),
+        "gabor_responses": lambda image: gabor.gabor_responses(image, (0.25,), 2),
+        "to_color_space": color.to_color_space,
+        "dense_sift": lambda image: bovw.dense_sift(image, patch_sizes=8, step=8),
+        "sparse_sift": bovw.sparse_sift,
+        "tamura_coarseness_map": tamura.tamura_coarseness_map,
+        "tamura_direction_histogram": tamura.tamura_direction_histogram,
+    }
+
+
+PER_IMAGE = _per_image_functions()
+
+
+@pytest.mark.parametrize("name", sorted(PER_IMAGE))
+@pytest.mark.parametrize("bad", [np.zeros((0, 5), np.uint8), np.full((4, 4), np.nan),
+                                 np.zeros((2, 2, 2, 2), np.uint8), np.zeros((4, 4), np.complex64),
+                                 np.zeros((4, 4), "timedelta64[s]"), None, "image.png"],
+                         ids=["empty", "nan", "4d", "complex", "timedelta", "none", "string"])
+def test_per_image_functions_validate_like_the_transformers(name, bad):
+    with pytest.raises((ValueError, TypeError), match="image"):
+        PER_IMAGE[name](bad)
+
+
+@pytest.mark.parametrize("name", sorted(PER_IMAGE))
+@pytest.mark.parametrize("shape", [(1, 1), (1, 9), (8, 8, 3)])
+def test_per_image_functions_take_tiny_and_colour_images(name, shape):
+    if name == "gabor_responses" and len(shape) == 3:
+        pytest.skip("gabor_responses filters one gray channel as given")
+    PER_IMAGE[name](np.full(shape, 128, np.uint8))

@@ -108,3 +108,13 @@ def test_images_without_corners_give_zero_rows(image):
 def test_bad_parameters_raise(params, camera):
     with pytest.raises(ValueError):
         HarrisCorners(**params).fit([camera])
+
+
+def test_a_suppressed_tie_suppresses_nothing():
+    """Three equal peaks 3 px apart: the middle one goes, both outer ones stay."""
+    from featurevision.features.corners import _peaks
+
+    response = np.zeros((11, 17), np.float32)
+    response[5, [5, 8, 11]] = 1.0
+    at, _ = _peaks(response, threshold_rel=0.01, min_distance=3, max_corners=None)
+    assert sorted(np.divmod(at, 17)[1].tolist()) == [5, 11]

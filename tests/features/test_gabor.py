@@ -7,11 +7,11 @@ import pytest
 from scipy import ndimage as ndi
 from skimage.filters import gabor, gabor_kernel
 
+from featurevision._validation import check_angles
 from featurevision.features import GaborBank
 from featurevision.features import gabor as gabor_module
 from featurevision.features.gabor import (
     gabor_kernels,
-    gabor_orientations,
     gabor_responses,
 )
 
@@ -25,7 +25,7 @@ def _skimage_responses(image, frequencies, orientations, sigma=None, **kwargs):
         kwargs.update(sigma_x=sigma, sigma_y=sigma)
     return np.stack([
         np.stack([_complex(*gabor(image, f, t, **kwargs))
-                  for t in gabor_orientations(orientations)])
+                  for t in check_angles(orientations)])
         for f in frequencies
     ])
 
@@ -72,7 +72,7 @@ def _grating(frequency, theta, size=128):
 def test_energy_peaks_at_the_filter_matching_a_grating(f_index, o_index):
     frequencies, orientations = (0.08, 0.16, 0.32), 6
     bank = GaborBank(frequencies=frequencies, orientations=orientations, stats=("energy",))
-    image = _grating(frequencies[f_index], gabor_orientations(orientations)[o_index])
+    image = _grating(frequencies[f_index], check_angles(orientations)[o_index])
     energy = bank.fit_transform(image[None]).reshape(len(frequencies), orientations)
     assert np.unravel_index(energy.argmax(), energy.shape) == (f_index, o_index)
 
@@ -87,8 +87,8 @@ def test_stats_and_cells_pool_the_magnitudes(small_batch):
     np.testing.assert_allclose(row[1], cells.std(-1), rtol=1e-4)
     np.testing.assert_allclose(row[2], (cells**2).mean(-1), rtol=1e-5)
     names = bank.get_feature_names_out()
-    assert len(names) == 48 and names[0] == "gaborbank__mean_f0.1_o0_r0c0"
-    assert names[-1] == "gaborbank__energy_f0.3_o90_r1c1"
+    assert len(names) == 48 and names[0] == "gaborbank__r0c0_mean_f0.1_o0"
+    assert names[-1] == "gaborbank__r1c1_energy_f0.3_o90"
 
 
 def test_batch_path_equals_one_image_at_a_time(small_batch):

@@ -11,10 +11,9 @@ from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-from ..._images import check_image
-from ..._parallel import map_images
+from ..._parallel import apply_each, map_images
 from ..._validation import check_option
-from .._base import BaseImageFeatures
+from .._base import BaseImageFeatures, image_in_form
 from .encodings import (
     fisher_vectors,
     gmm_posteriors,
@@ -45,11 +44,7 @@ def _descriptors(image, params):
 def _sample_chunk(chunk, params, per_image, seed):
     """Up to ``per_image`` random descriptors of each image of a chunk, seeded by its index."""
     sampled = []
-    for i in range(len(chunk)):
-        try:
-            _, descriptors = _descriptors(chunk[i], params)
-        except (ValueError, TypeError) as exc:
-            raise type(exc)(f"{chunk.name(i)}: {exc}") from exc
+    for i, (_, descriptors) in enumerate(apply_each(partial(_descriptors, params=params), chunk)):
         if len(descriptors) > per_image:
             rng = np.random.default_rng([seed, chunk.offset + i])
             descriptors = descriptors[np.sort(rng.choice(len(descriptors), per_image, replace=False))]
@@ -174,6 +169,10 @@ class BagOfVisualWords(BaseImageFeatures):
         if self.pca is not None:
             check_scalar(self.pca, "pca", numbers.Integral, min_val=1, max_val=DESCRIPTOR_SIZE)
 
+    @property
+    def pixel_form(self):
+        return "gray_u8" if self.sampling == "keypoints" else "gray_float"
+
     def _sampling_params(self):
         return dict(sampling=self.sampling, patch_sizes=check_patch_sizes(self.patch_sizes),
                     step=self.step, contrast_threshold=self.contrast_threshold,
@@ -277,7 +276,7 @@ class BagOfVisualWords(BaseImageFeatures):
         16
         """
         check_is_fitted(self, "codebook_")
-        return self._describe(check_image(np.asarray(image)))
+        return self._describe(image_in_form(image, self.pixel_form))
 
     def _describe(self, image):
         keypoints, descriptors = _descriptors(image, self._sampling_params())

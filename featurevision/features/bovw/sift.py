@@ -18,9 +18,9 @@ from functools import partial
 import cv2
 import numpy as np
 
-from ..._images import as_gray_float, as_gray_u8, check_images
-from ..._parallel import map_images
+from ..._parallel import apply_each, map_images
 from ..._resize import resize_image
+from .._base import image_in_form
 
 __all__ = ["dense_sift", "sparse_sift", "extract_descriptors", "check_patch_sizes"]
 
@@ -218,7 +218,7 @@ def dense_sift(image, patch_sizes=(16, 24, 32), step=4, contrast_threshold=0.005
     (49, 128)
     """
     patch_sizes = check_patch_sizes(patch_sizes)
-    gray, factor = _on_canvas(as_gray_float(image), max(patch_sizes))
+    gray, factor = _on_canvas(image_in_form(image, "gray_float"), max(patch_sizes))
     lo, hi = float(gray.min()), float(gray.max())
     if hi <= lo:
         return np.zeros((0, 4), np.float32), np.zeros((0, DESCRIPTOR_SIZE), np.float32)
@@ -259,7 +259,7 @@ def sparse_sift(image, max_keypoints=0, root_sift=False, min_side=32):
     >>> descriptors.shape
     (50, 128)
     """
-    gray, factor = _on_canvas(as_gray_u8(image), min_side)
+    gray, factor = _on_canvas(image_in_form(image, "gray_u8"), min_side)
     found, descriptors = cv2.SIFT_create(nfeatures=max_keypoints).detectAndCompute(gray, None)
     if not found:
         return np.zeros((0, 4), np.float32), np.zeros((0, DESCRIPTOR_SIZE), np.float32)
@@ -271,7 +271,7 @@ def sparse_sift(image, max_keypoints=0, root_sift=False, min_side=32):
 def _describe_chunk(chunk, options):
     options = dict(options)
     describe = dense_sift if options.pop("sampling") == "dense" else sparse_sift
-    return [describe(chunk[i], **options) for i in range(len(chunk))]
+    return apply_each(partial(describe, **options), chunk)
 
 
 def extract_descriptors(images, sampling="dense", patch_sizes=(16, 24, 32), step=4,
@@ -315,6 +315,6 @@ def extract_descriptors(images, sampling="dense", patch_sizes=(16, 24, 32), step
     options.update(sampling=sampling, root_sift=root_sift)
     sets = []
     for _, _, part in map_images(partial(_describe_chunk, options=options),
-                                 check_images(images), n_jobs=n_jobs):
+                                 images, n_jobs=n_jobs):
         sets.extend(part)
     return sets

@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..._images import check_images
-from ..._validation import check_size
+from ..._validation import check_option, check_size
 
 __all__ = ["CNNClassifier"]
 
@@ -40,11 +40,6 @@ def _import_torch():
     except ImportError as exc:
         raise _torch_missing() from exc
     return torch
-
-
-def _check_option(name, value, options):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
 
 
 class CNNClassifier(ClassifierMixin, BaseEstimator):
@@ -189,10 +184,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         from .nets import ARCHITECTURES
 
-        _check_option("architecture", self.architecture, tuple(ARCHITECTURES))
-        _check_option("optimizer", self.optimizer, ("adamw", "sgd", "adam"))
-        _check_option("lr_schedule", self.lr_schedule, ("onecycle", "cosine", "constant"))
-        _check_option("precision", self.precision, ("auto", "fp32", "bf16", "fp16"))
+        check_option("architecture", self.architecture, tuple(ARCHITECTURES))
+        check_option("optimizer", self.optimizer, ("adamw", "sgd", "adam"))
+        check_option("lr_schedule", self.lr_schedule, ("onecycle", "cosine", "constant"))
+        check_option("precision", self.precision, ("auto", "fp32", "bf16", "fp16"))
         for name in ("width", "depth", "n_stages", "epochs", "batch_size"):
             check_scalar(getattr(self, name), name, numbers.Integral, min_val=1)
         for name in ("crop_padding", "num_workers", "verbose"):
