@@ -12,8 +12,6 @@ def get_axes(ax=None, figsize=(5, 5)):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> get_axes().get_figure() is not None
     True
     """
@@ -31,7 +29,6 @@ def show_image(image, ax=None, title=None):
     Examples
     --------
     >>> import matplotlib, numpy as np
-    >>> matplotlib.use("Agg")
     >>> ax = show_image(np.zeros((4, 4), np.uint8), title="blank")
     """
     ax = get_axes(ax)

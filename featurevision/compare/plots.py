@@ -31,8 +31,6 @@ def plot_learning_curves(result, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from featurevision.compare import CompareResult
     >>> result = CompareResult([], learning_curves={"a": [(10, 0.5), (100, 0.8)]})
     >>> len(plot_learning_curves(result).lines)
@@ -70,8 +68,6 @@ def plot_accuracy_vs_time(result, fig=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from featurevision.compare import CompareResult
     >>> rows = [{"method": "a", "status": "ok", "test_accuracy": 0.9, "fit_s": 0.1,
     ...          "predict_images_per_s": 1000.0}]

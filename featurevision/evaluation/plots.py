@@ -26,8 +26,6 @@ def plot_confusion_matrix(report, ax=None, normalize=False):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from featurevision.evaluation import report_from_predictions
     >>> ax = plot_confusion_matrix(report_from_predictions([0, 1, 1], [0, 1, 0]))
     """
@@ -57,8 +55,6 @@ def plot_roc_curves(report, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from featurevision.evaluation import report_from_predictions
     >>> r = report_from_predictions([0, 1], [0, 1], y_score=[[0.9, 0.1], [0.2, 0.8]])
     >>> len(plot_roc_curves(r).lines) >= 2
@@ -90,8 +86,6 @@ def plot_evaluation(report, fig=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from featurevision.evaluation import report_from_predictions
     >>> len(plot_evaluation(report_from_predictions([0, 1], [0, 1])).axes)
     1

@@ -140,8 +140,6 @@ class EvaluationReport:
 
         Examples
         --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
         >>> r = report_from_predictions([0, 1], [0, 1], y_score=[[0.9, 0.1], [0.2, 0.8]])
         >>> len(r.plot().axes) >= 2
         True

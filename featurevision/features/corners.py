@@ -174,8 +174,7 @@ def harris_corners(image, k=0.04, block_size=3, sigma=0.0, threshold_rel=0.01, m
 
     References
     ----------
-    Harris, C. & Stephens, M. (1988). A combined corner and edge detector. Alvey Vision
-    Conference.
+    Harris & Stephens (1988): see :func:`harris_response`.
 
     Examples
     --------
@@ -231,8 +230,7 @@ class HarrisCorners(BaseImageFeatures):
 
     References
     ----------
-    Harris, C. & Stephens, M. (1988). A combined corner and edge detector. Alvey Vision
-    Conference.
+    Harris & Stephens (1988): see :func:`harris_response`.
 
     Examples
     --------

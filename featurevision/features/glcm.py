@@ -257,8 +257,7 @@ class GLCM(BaseImageFeatures):
 
     References
     ----------
-    R. M. Haralick, K. Shanmugam & I. Dinstein (1973), "Textural features for image
-    classification", IEEE Trans. SMC 3(6).
+    Haralick, Shanmugam & Dinstein (1973): see :func:`glcm_props`.
 
     Examples
     --------

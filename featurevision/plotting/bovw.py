@@ -41,8 +41,6 @@ def show_keypoints(image, keypoints=None, ax=None, max_keypoints=50, title=None)
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from skimage import data
     >>> ax = show_keypoints(data.camera(), max_keypoints=10)
     """
@@ -99,8 +97,6 @@ def show_visual_words(bovw, images, n_words=4, n_patches=6, fig=None, patch_px=3
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from featurevision.datasets import load_textures
     >>> from featurevision.features import BagOfVisualWords
     >>> images = load_textures().images[:6]
@@ -153,8 +149,6 @@ def show_encoding(bovw, image, ax=None, title=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from featurevision.datasets import load_textures
     >>> from featurevision.features import BagOfVisualWords
     >>> images = load_textures().images[:6]

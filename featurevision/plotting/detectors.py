@@ -45,7 +45,6 @@ def show_edges(image, edges=None, ax=None, color="red", title=None, **params):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> from skimage import data
     >>> ax = show_edges(data.camera()[::4, ::4], sigma=2.0, title="Canny")
     """
@@ -84,7 +83,6 @@ def show_corners(image, corners=None, ax=None, color="red", title=None, **params
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> from skimage import data
     >>> ax = show_corners(data.checkerboard(), min_distance=5)
     """
@@ -121,7 +119,6 @@ def show_blobs(image, blobs=None, ax=None, color="red", title=None, **params):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> from skimage import data
     >>> ax = show_blobs(data.coins()[::2, ::2], method="doh", threshold=0.2)
     """

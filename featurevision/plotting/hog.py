@@ -37,7 +37,6 @@ def show_hog(image, orientations=9, pixels_per_cell=(8, 8), ax=None, color="yell
     Examples
     --------
     >>> import matplotlib, numpy as np
-    >>> matplotlib.use("Agg")
     >>> ax = show_hog(np.tile(np.arange(32, dtype=np.uint8) * 8, (32, 1)))
     >>> len(ax.collections)
     1

@@ -28,8 +28,6 @@ def show_lbp(image, n_points=8, radius=1, method="uniform", axes=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from skimage import data
     >>> axes = show_lbp(data.brick()[:64, :64])
     >>> axes[1].get_xlabel()

@@ -34,8 +34,6 @@ def show_tamura(image, kmax=5, n_bins=16, threshold=12, peak_ratio=2.0, peak_fra
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from skimage import data
     >>> axes = show_tamura(data.brick())
     >>> [ax.get_title().split(":")[0] for ax in axes]

@@ -44,8 +44,6 @@ def show_gabor_bank(image=None, frequencies=(0.05, 0.1, 0.2, 0.4), orientations=
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from skimage import data
     >>> fig = show_gabor_bank(data.brick()[:96, :96], frequencies=(0.1, 0.3), orientations=4)
     >>> len(fig.axes)
@@ -111,8 +109,6 @@ def show_glcm(image, distance=1, angle=0.0, levels=32, symmetric=True, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from skimage import data
     >>> ax = show_glcm(data.grass()[:64, :64], distance=2, levels=16)
     >>> ax.get_xlabel()
