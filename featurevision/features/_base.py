@@ -185,10 +185,13 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
         try:
             table = validate_data(self, X, reset=reset, dtype="numeric")
         except ValueError as exc:
-            if "Reshape your data" in str(exc):
+            if "Reshape your data" in str(exc) or "is expecting" in str(exc):
+                expected = "" if self.image_shape is None else (
+                    f" (this extractor reads rows as images of image_shape="
+                    f"{tuple(self.image_shape)})")
                 raise ValueError(
-                    f"{exc}\nA 2-D array is read as a table of flattened images; one image "
-                    "is a batch of one: pass [image]."
+                    f"{exc}{expected}\nA 2-D array is read as a table of flattened images; "
+                    "one image is a batch of one: pass [image]."
                 ) from None
             raise
         shape = (1, table.shape[1]) if self.image_shape is None else tuple(self.image_shape)
