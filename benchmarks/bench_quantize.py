@@ -11,7 +11,7 @@ round, so a busy spell on a shared machine hits them all alike. Accuracy is on t
 Usage::
 
     python benchmarks/bench_quantize.py [--data ../shared/data/fashion_mnist.npz]
-        [--train-size 12000] [--epochs 4] [--calibration 256] [--out DIR]
+        [--train-size 12000] [--epochs 4] [--calibration 256] [--cnn SAVED.pt] [--out DIR]
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ def main(argv=None):
     parser.add_argument("--calibration", type=int, default=256,
                         help="training images (a random sample) that calibrate the int8 ranges")
     parser.add_argument("--rounds", type=int, default=200, help="timed calls per model at batch 1")
+    parser.add_argument("--cnn", default=None,
+                        help="a CNNClassifier.save file to measure instead of training one")
     parser.add_argument("--out", default=None, help="keep the models here (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -85,11 +87,15 @@ def main(argv=None):
     X_train, y_train, X_test, y_test = load_fashion(args.data, args.train_size, args.seed)
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-quantize-"))
     out.mkdir(parents=True, exist_ok=True)
-    began = time.perf_counter()
-    cnn = CNNClassifier(width=args.width, epochs=args.epochs, device="cpu", random_state=args.seed)
-    cnn.fit(X_train, y_train)
-    print(f"trained on {len(X_train)} images, {args.epochs} epochs, in {time.perf_counter() - began:.0f} s")
-    cnn.save(out / "cnn.pt")
+    if args.cnn:
+        cnn = CNNClassifier.load(args.cnn, device="cpu")
+    else:
+        began = time.perf_counter()
+        cnn = CNNClassifier(width=args.width, epochs=args.epochs, device="cpu", random_state=args.seed)
+        cnn.fit(X_train, y_train)
+        print(f"trained on {len(X_train)} images, {args.epochs} epochs, in "
+              f"{time.perf_counter() - began:.0f} s")
+        cnn.save(out / "cnn.pt")
     calibration = X_train[np.random.default_rng(args.seed + 1).permutation(len(X_train))[:args.calibration]]
     paths = {
         "float32": cnn.to_onnx(out / "cnn-float32.onnx"),

@@ -33,7 +33,7 @@ def test_health_and_model(server, pipeline):
     assert info["kind"] == "pipeline" and info["featurevision_version"] == featurevision.__version__
     assert info["classes"] == pipeline[0].classes_.tolist()
     assert [step["name"] for step in info["steps"]] == [name for name, _ in pipeline[0].steps]
-    assert info["steps"][-1]["params"]["max_iter"] == 2000
+    assert info["steps"][-1]["params"]["max_iter"] == 300
     assert info["expected_input"]["max_pixels"] == featurevision.MAX_PIXELS
 
 

@@ -124,6 +124,7 @@ def quantize_int8(float_path, out_path, calibration):
     calibration : ndarray of shape (n, c, h, w), float32
         Preprocessed calibration images; each activation's range is its min/max over them.
     """
+    import onnx
     from onnxruntime.quantization import (
         CalibrationDataReader,
         QuantFormat,
@@ -148,8 +149,11 @@ def quantize_int8(float_path, out_path, calibration):
         # convolutions), as ONNX Runtime's quantisation guide asks.
         prepared = os.path.join(work, "prepared.onnx")
         quant_pre_process(float_path, prepared)
+        # The final softmax stays float: quantised to uint8 its probabilities would come
+        # in steps of 1/255 and no longer sum to 1.
+        softmax = [node.name for node in onnx.load(prepared).graph.node if node.op_type == "Softmax"]
         quantize_static(prepared, out_path, _Batches(), quant_format=QuantFormat.QDQ,
                         per_channel=True, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8)
+                        weight_type=QuantType.QInt8, nodes_to_exclude=softmax)
     finally:
         shutil.rmtree(work, ignore_errors=True)
