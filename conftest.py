@@ -8,7 +8,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # Modules whose examples need an optional extra are collected (as doctests) only
 # where it is installed; everything else is importable without them.
 _NEEDS = {
-    "featurevision/serve/app.py": ("fastapi", "multipart", "httpx"),
+    "featurevision/serve/app.py": ("fastapi", "multipart"),
     "featurevision/models/cnn/onnx_export.py": ("onnx",),
     "featurevision/models/cnn/onnx_predictor.py": ("torch", "onnx", "onnxscript", "onnxruntime"),
 }

@@ -171,7 +171,6 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
     Examples
     --------
     >>> import os, tempfile
-    >>> from fastapi.testclient import TestClient
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.linear_model import LogisticRegression
     >>> import featurevision
@@ -181,8 +180,9 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
     >>> pipe = make_pipeline(TinyImage(size=4), LogisticRegression()).fit(d.images[:200], d.target[:200])
     >>> path = os.path.join(tempfile.mkdtemp(), "tiny.skops")
     >>> featurevision.save(pipe, path)
-    >>> TestClient(create_app(path)).get("/health").json()["status"]
-    'ok'
+    >>> app = create_app(path, max_body_bytes=1 << 20)
+    >>> app.state.model.kind, "/predict" in app.openapi()["paths"]
+    ('pipeline', True)
     """
     if not isinstance(model, ServedModel):
         model = load_served_model(model)

@@ -13,7 +13,7 @@ import io
 import cv2
 import numpy as np
 
-__all__ = ["VIEW_SIDE", "VIEWS", "render_views"]
+__all__ = ["VIEWS", "VIEW_SIDE", "render_views"]
 
 #: Longest side, in pixels, of the image the views are drawn on.
 VIEW_SIDE = 256

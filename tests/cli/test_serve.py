@@ -39,6 +39,7 @@ def test_a_file_with_untrusted_types_is_refused_at_start(tmp_path):
 
 
 def test_a_file_that_is_no_model_is_refused(tmp_path, capsys):
+    pytest.importorskip("fastapi")
     (tmp_path / "notes.txt").write_text("hello")
     assert main(["serve", str(tmp_path / "notes.txt")]) == 1
     assert "is not a model file featurevision serves" in capsys.readouterr().err

@@ -24,7 +24,7 @@ def png_header_only(width, height):
 @pytest.mark.parametrize("ext", [".png", ".jpg", ".bmp", ".tiff", ".webp", ".ppm"])
 def test_decodes_like_read_image(ext, tmp_path, color_batch):
     image = color_batch[0]
-    ok, data = cv2.imencode(ext, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    _, data = cv2.imencode(ext, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     path = tmp_path / f"a{ext}"
     path.write_bytes(data.tobytes())
     np.testing.assert_array_equal(decode_image(data.tobytes(), "a"), featurevision.read_image(path))
