@@ -94,6 +94,15 @@ def _error(status, problem, filename=None):
     return JSONResponse({"detail": detail, "filename": filename}, status_code=status)
 
 
+#: The error answers of the upload endpoints, for the OpenAPI description.
+_UPLOAD_ERRORS = {
+    400: {"description": "no 'files' parts, or the model cannot do this (no classifier, no feature steps)"},
+    413: {"description": "body above the size limit, or an image above featurevision.MAX_PIXELS"},
+    415: {"description": "not a multipart/form-data body, or a part that is not an image type"},
+    422: {"description": "a file that is not an image, truncated or corrupt, or that the model refuses"},
+}
+
+
 def _multipart_body(description):
     """OpenAPI for a body of image files in parts named ``files`` (the endpoints parse it themselves)."""
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -210,7 +219,7 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
         return model.describe()
 
     @app.post("/predict", summary="Labels (and probabilities) for uploaded images",
-              openapi_extra=_multipart_body("one or more image files"))
+              openapi_extra=_multipart_body("one or more image files"), responses=_UPLOAD_ERRORS)
     async def predict(request: Request):
         began = time.perf_counter()
         uploads = await _read_uploads(request, max_files)
@@ -221,7 +230,7 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
                 "elapsed_ms": round(1000 * (time.perf_counter() - began), 3)}
 
     @app.post("/features", summary="The feature rows of the pipeline's steps before the classifier",
-              openapi_extra=_multipart_body("one or more image files"))
+              openapi_extra=_multipart_body("one or more image files"), responses=_UPLOAD_ERRORS)
     async def features(request: Request):
         uploads = await _read_uploads(request, max_files)
         images = await _decode(uploads)
@@ -231,7 +240,8 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
                 "features": [{"filename": name, "values": row.tolist()} for name, row in zip(names, rows)]}
 
     @app.post("/views", summary="Feature views of one image (Canny, Harris, blobs, HOG, Gabor, LBP) "
-                                "as PNG data URLs", openapi_extra=_multipart_body("exactly one image file"))
+                                "as PNG data URLs", openapi_extra=_multipart_body("exactly one image file"),
+              responses=_UPLOAD_ERRORS)
     async def views(request: Request):
         uploads = await _read_uploads(request, max_files=1)
         (image,) = await _decode(uploads)
