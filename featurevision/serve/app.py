@@ -43,7 +43,7 @@ _CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsaf
         "script-src 'self' 'unsafe-inline'; connect-src 'self'")
 
 
-class UploadError(Exception):
+class _UploadError(Exception):
     """A request the server refuses: HTTP ``status``, the ``filename`` (or None) and the ``problem``."""
 
     def __init__(self, status, problem, filename=None):
@@ -55,7 +55,7 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
+class _BodySizeLimit:
     """ASGI middleware: answer 413 to a body above ``max_bytes``, declared or streamed.
 
     A declared ``Content-Length`` is refused before anything is read; a chunked body is
@@ -112,23 +112,23 @@ def _multipart_body(description):
 
 
 async def _read_uploads(request, max_files):
-    """``[(filename, bytes), ...]`` of the request's ``files`` parts, or an UploadError."""
+    """``[(filename, bytes), ...]`` of the request's ``files`` parts, or an _UploadError."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
-        raise UploadError(415, f"expected a multipart/form-data body with image files in parts "
+        raise _UploadError(415, f"expected a multipart/form-data body with image files in parts "
                                f"named 'files', got content type {content_type or 'none'!r}")
     async with request.form(max_files=max_files, max_fields=max_files) as form:
         parts = form.getlist("files")
         if not parts:
-            raise UploadError(400, "no image files: send them in multipart parts named 'files'")
+            raise _UploadError(400, "no image files: send them in multipart parts named 'files'")
         uploads = []
         for i, part in enumerate(parts):
             if isinstance(part, str):
-                raise UploadError(400, "a 'files' part is a text field, not a file", f"part {i}")
+                raise _UploadError(400, "a 'files' part is a text field, not a file", f"part {i}")
             filename = part.filename or f"file {i}"
             kind = (part.content_type or "application/octet-stream").lower()
             if not kind.startswith(_ACCEPTED_PART_TYPES):
-                raise UploadError(415, f"content type {kind!r} is not an image type (image/*)", filename)
+                raise _UploadError(415, f"content type {kind!r} is not an image type (image/*)", filename)
             uploads.append((filename, await part.read()))
     return uploads
 
@@ -142,18 +142,18 @@ async def _decode(uploads):
     try:
         return await run_in_threadpool(decode_images, uploads)
     except ImageTooLarge as exc:
-        raise UploadError(413, str(exc), _filename_of(str(exc), names)) from None
+        raise _UploadError(413, str(exc), _filename_of(str(exc), names)) from None
     except ValueError as exc:
-        raise UploadError(422, str(exc), _filename_of(str(exc), names)) from None
+        raise _UploadError(422, str(exc), _filename_of(str(exc), names)) from None
 
 
 async def _model_call(func, images, filenames):
     try:
         return await run_in_threadpool(func, images, filenames)
     except ValueError as exc:
-        raise UploadError(422, str(exc), _filename_of(str(exc), filenames)) from None
+        raise _UploadError(422, str(exc), _filename_of(str(exc), filenames)) from None
     except TypeError as exc:  # the model cannot do this (no classifier, no extraction steps)
-        raise UploadError(400, str(exc)) from None
+        raise _UploadError(400, str(exc)) from None
 
 
 def _static(name):
@@ -199,10 +199,10 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
                   description=f"Serving {model.name} ({model.kind}). Upload images in multipart "
                               "parts named `files`.")
     app.state.model = model
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(_BodySizeLimit, max_bytes=max_body_bytes)
     started = time.time()
 
-    @app.exception_handler(UploadError)
+    @app.exception_handler(_UploadError)
     async def _upload_error(request, exc):
         return _error(exc.status, exc.problem, exc.filename)
 
