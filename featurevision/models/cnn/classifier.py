@@ -366,9 +366,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             uint8 activations whose ranges are measured on ``calibration``.
         calibration : images, optional
             Needed with ``quantize=True``: a few hundred images like the ones the model
-            will see, any form :meth:`predict` takes. A random sample of the training
-            images, every class present, is the usual choice (256 Fashion-MNIST
-            images calibrate as well as 2,048 in ``benchmarks/bench_quantize.py``).
+            will see, any form :meth:`predict` takes: a random sample of the training
+            images. On Fashion-MNIST (``benchmarks/bench_quantize.py --calibration``),
+            64, 256 and 2,048 images all kept the float model's test accuracy to
+            within 0.1 point.
 
         Returns
         -------
