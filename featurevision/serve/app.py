@@ -20,6 +20,7 @@ from importlib import resources
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from .decode import ImageTooLarge, decode_images
@@ -89,9 +90,9 @@ class _BodySizeLimit:
         return f"request body exceeds the server's limit of {self.max_bytes} bytes"
 
 
-def _error(status, problem, filename=None):
+def _error(status, problem, filename=None, headers=None):
     detail = f"{filename}: {problem}" if filename and not problem.startswith(filename) else problem
-    return JSONResponse({"detail": detail, "filename": filename}, status_code=status)
+    return JSONResponse({"detail": detail, "filename": filename}, status_code=status, headers=headers)
 
 
 #: The error answers of the upload endpoints, for the OpenAPI description.
@@ -205,6 +206,12 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
     @app.exception_handler(_UploadError)
     async def _upload_error(request, exc):
         return _error(exc.status, exc.problem, exc.filename)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request, exc):
+        # Starlette's own refusals (a malformed multipart body, too many files, 404, 405)
+        # in the same JSON shape as ours.
+        return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(_BodyTooLarge)
     async def _body_too_large(request, exc):

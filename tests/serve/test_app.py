@@ -99,6 +99,8 @@ def _bad_requests(camera):
         ("part of a text type", dict(files=upload(("a.png", png), content_type="text/plain")), 415,
          "a.png", "not an image type"),
         ("no files", dict(files={"other": ("a.png", png, "image/png")}), 400, None, "no image files"),
+        ("malformed multipart", dict(content=b"--x\r\ngarbage", headers={
+            "content-type": "multipart/form-data; boundary=x"}), 400, None, "multipart"),
     ]
 
 
@@ -159,6 +161,8 @@ def test_binds_loopback_by_default():
     assert build_parser().parse_args(["serve", "m.skops"]).host == "127.0.0.1"
 
 
-def test_answers_are_json(server):
-    answer = httpx.post(server + "/predict", content=b"x", headers={"content-type": "text/plain"})
-    assert answer.status_code == 415 and json.loads(answer.text)["detail"]
+def test_unknown_paths_and_methods_answer_json(server):
+    answer = httpx.get(server + "/nowhere")
+    assert answer.status_code == 404 and json.loads(answer.text) == {"detail": "Not Found", "filename": None}
+    answer = httpx.get(server + "/predict")
+    assert answer.status_code == 405 and answer.headers["allow"] == "POST"
