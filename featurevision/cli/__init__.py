@@ -1,4 +1,4 @@
-"""The ``featurevision`` command line: ``compare`` (the main job), ``extract``, ``datasets``, ``--version``."""
+"""The ``featurevision`` command line: ``compare`` (the main job), ``extract``, ``serve``, ``datasets``, ``--version``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import compare, extract
+from . import compare, extract, serve
 
 
 def _datasets(args):
@@ -42,6 +42,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     compare.add_parser(sub).set_defaults(run=compare.run)
     extract.add_parser(sub).set_defaults(run=extract.run)
+    serve.add_parser(sub).set_defaults(run=serve.run)
     datasets = sub.add_parser("datasets", help="list the bundled and loadable datasets")
     datasets.set_defaults(run=_datasets)
     return parser

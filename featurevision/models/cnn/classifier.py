@@ -342,17 +342,29 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                              torch.device("cpu"), self.num_workers)
         return torch.cat(list(source.batches(np.arange(len(source)), self.batch_size))).numpy()
 
-    def to_onnx(self, path, opset_version=18):
-        """Export the net, with a final softmax, to an ONNX file.
+    def to_onnx(self, path, opset_version=18, quantize=False, calibration=None):
+        """Export the net, with a final softmax, to an ONNX file; optionally int8-quantised.
 
         The model's input ``images`` is :meth:`preprocess`'s ``(n, c, h, w)`` float32
         array (any ``n``); its output ``probabilities`` is ``(n, n_classes)`` in
-        ``classes_`` order. Needs the ``export`` extra (onnx, onnxscript).
+        ``classes_`` order. The file's metadata holds the classes, input size and
+        channels, so :class:`~featurevision.models.cnn.onnx_predictor.OnnxClassifier` runs
+        it on images without torch. Needs the ``export`` extra (onnx, onnxscript, and
+        onnxruntime to quantise).
 
         Parameters
         ----------
         path : str or os.PathLike
         opset_version : int, default=18
+        quantize : bool, default=False
+            Write a static int8 model (:mod:`.onnx_export`): int8 weights per channel,
+            uint8 activations whose ranges are measured on ``calibration``.
+        calibration : images, optional
+            Needed with ``quantize=True``: a few hundred images like the ones the model
+            will see, any form :meth:`predict` takes: a random sample of the training
+            images. On Fashion-MNIST (``benchmarks/bench_quantize.py --calibration``),
+            64, 256 and 2,048 images all kept the float model's test accuracy to
+            within 0.1 point.
 
         Returns
         -------
@@ -360,6 +372,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         torch = _import_torch()
+        from .onnx_export import quantize_int8, write_metadata
+
+        if quantize and calibration is None:
+            raise ValueError("to_onnx(quantize=True) needs calibration images, e.g. "
+                             "calibration=X_train[:256] (a random sample of the training images)")
+        path = os.fspath(path)
         model = torch.nn.Sequential(copy.deepcopy(self.net_).float().cpu(), torch.nn.Softmax(dim=1))
         model = model.to(memory_format=torch.contiguous_format).eval()
         example = torch.zeros((2, self.n_channels_) + self.input_size_)
@@ -375,8 +393,17 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                                         dynamic_shapes=({0: batch_dim},), verbose=False)
         finally:
             onnx_log.setLevel(level)
-        program.save(os.fspath(path), external_data=False)
-        return os.fspath(path)
+        if quantize:
+            float_path = f"{path}.{os.getpid()}.float.onnx"
+            program.save(float_path, external_data=False)
+            try:
+                quantize_int8(float_path, path, self.preprocess(calibration))
+            finally:
+                os.remove(float_path)
+        else:
+            program.save(path, external_data=False)
+        write_metadata(path, self.classes_, self.input_size_, self.n_channels_, bool(quantize))
+        return path
 
     def save(self, path):
         """Save the fitted net's weights with its parameters and preprocessing settings.

@@ -2,8 +2,8 @@
 
 Imported only when a CNN is built: this module imports torch at the top.
 
-Every image becomes a ``(c, h, w)`` float32 array in [0, 1] of the net's input size, with
-``c`` = 1 (gray) or 3 (colour; an alpha channel is dropped). Arrays and lists of arrays
+Every image becomes a ``(c, h, w)`` float32 array in [0, 1] of the net's input size
+(:mod:`.preprocess`, shared with the onnxruntime predictor). Arrays and lists of arrays
 are converted once into one tensor (they already sit in memory); file paths are read
 one at a time by a torch ``DataLoader``, so memory stays flat however many files there are.
 """
@@ -14,68 +14,13 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from ..._images import as_float, stack_as_float
-from ..._resize import resize_image, resize_stack
+from .preprocess import channels_of, check_channels, image_to_chw, images_to_nchw
 
 __all__ = ["ImageSource", "augment", "channels_of", "check_channels", "image_to_chw", "make_source"]
-
-#: Images converted per step when a stack is turned into a tensor: bounds the
-#: temporary copies (uint8 → float32 → resized) to a chunk.
-_CHUNK = 2048
 
 #: A preprocessed in-memory set up to this size moves to the accelerator once;
 #: a larger one stays in host memory and travels batch by batch.
 _DEVICE_RESIDENT_BYTES = 2 << 30
-
-
-def channels_of(image):
-    """The net's channel count for one image: 1 for gray, 3 for colour (alpha dropped).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> channels_of(np.zeros((4, 4))), channels_of(np.zeros((4, 4, 1))), channels_of(np.zeros((4, 4, 4)))
-    (1, 1, 3)
-    """
-    return 1 if image.ndim == 2 or image.shape[2] == 1 else 3
-
-
-def check_channels(image, channels, where):
-    """Raise ValueError unless ``image`` has the ``channels`` the net was built for."""
-    found = channels_of(image)
-    if found != channels:
-        kinds = {1: "gray", 3: "colour"}
-        raise ValueError(
-            f"{where}: a {kinds[found]} image where the net expects {kinds[channels]} images "
-            f"({channels} channel{'s' if channels > 1 else ''}); a batch must not mix gray and "
-            "colour: convert first (featurevision._images.as_rgb or as_gray_float)"
-        )
-
-
-def image_to_chw(image, size, channels, where="image"):
-    """One image → ``(channels, h, w)`` float32 in [0, 1] at ``size``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> image_to_chw(np.full((10, 6, 3), 255, np.uint8), (4, 4), 3).shape
-    (3, 4, 4)
-    """
-    check_channels(image, channels, where)
-    image = as_float(image[..., :3] if image.ndim == 3 else image[..., None])
-    image = resize_image(image, size)
-    return np.ascontiguousarray(np.moveaxis(image.reshape(size + (-1,)), 2, 0), np.float32)
-
-
-def _stack_to_chw(stack, size):
-    channels = channels_of(stack[0])
-    out = np.empty((len(stack), channels) + tuple(size), np.float32)
-    for start in range(0, len(stack), _CHUNK):
-        chunk = stack[start:start + _CHUNK]
-        chunk = chunk[..., :3] if chunk.ndim == 4 else chunk
-        chunk = resize_stack(stack_as_float(chunk), size).reshape((len(chunk),) + tuple(size) + (-1,))
-        out[start:start + len(chunk)] = np.moveaxis(chunk, 3, 1)
-    return out
 
 
 class ImageSource:
@@ -170,13 +115,7 @@ def make_source(batch, size, channels, device, num_workers=0):
     """
     if batch.paths is not None:
         return _StreamedSource(batch, tuple(size), channels, device, num_workers)
-    if batch.stack is not None:
-        check_channels(batch.stack[0], channels, "images")
-        return ImageSource(torch.from_numpy(_stack_to_chw(batch.stack, tuple(size))), device)
-    images = np.empty((len(batch), channels) + tuple(size), np.float32)
-    for i in range(len(batch)):
-        images[i] = image_to_chw(batch[i], tuple(size), channels, batch.name(i))
-    return ImageSource(torch.from_numpy(images), device)
+    return ImageSource(torch.from_numpy(images_to_nchw(batch, size, channels)), device)
 
 
 def augment(x, padding, flip, generator):
