@@ -18,7 +18,7 @@ def png_bytes(width, height, depth=8, colour=0, rows=1):
     memory while it is written).
     """
     channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
-    row = bytes(1 + width * channels * depth // 8)  # filter byte + zero samples
+    row = bytes(1 + -(-width * channels * depth // 8)) if rows else b""  # filter byte + zeros
     packer = zlib.compressobj(9)
     data = b"".join(packer.compress(row) for _ in range(rows)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
