@@ -372,22 +372,30 @@ def _extract_chunk(extractor, k, paths, start, n_features, on_error, target, ver
     """
     try:
         files = [_file_stamp(path, verify) for path in paths]
-        # The parallelism is across chunks: inside one, a FeatureUnion's own Parallel must
-        # not nest on the caller's backend (on a Dask worker it hung in secede()).
-        with parallel_config(backend="sequential"):
-            rows, errors = _chunk_rows(extractor, paths, start, n_features, on_error)
-        path, offset = target
-        with open(path, "r+b") as features:  # each task its own handle: no shared file position
-            features.seek(offset + start * n_features * rows.itemsize)
-            features.write(memoryview(rows).cast("B"))
-            features.flush()
-            os.fsync(features.fileno())
+        errors = _extract_and_write(extractor, paths, start, n_features, on_error, target)
+        return k, errors, files
     except Exception as exc:
         portable = _portable(exc, start, paths)
         if portable is exc:
             raise
-        raise portable from None
-    return k, errors, files
+    # Raised outside the handler, so without a __context__: chained exceptions are
+    # pickled too (tblib, which distributed installs), and the original would fail again.
+    raise portable
+
+
+def _extract_and_write(extractor, paths, start, n_features, on_error, target):
+    """The chunk's rows, written and synced into the features file; returns its errors."""
+    # The parallelism is across chunks: inside one, a FeatureUnion's own Parallel must
+    # not nest on the caller's backend (on a Dask worker it hung in secede()).
+    with parallel_config(backend="sequential"):
+        rows, errors = _chunk_rows(extractor, paths, start, n_features, on_error)
+    path, offset = target
+    with open(path, "r+b") as features:  # each task its own handle: no shared file position
+        features.seek(offset + start * n_features * rows.itemsize)
+        features.write(memoryview(rows).cast("B"))
+        features.flush()
+        os.fsync(features.fileno())
+    return errors
 
 
 def _portable(exc, start, paths):
