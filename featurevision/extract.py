@@ -244,6 +244,11 @@ def _serial_copy(extractor):
 
 
 def _n_features(extractor):
+    if not hasattr(extractor, "transform"):
+        raise TypeError(
+            f"extractor: expected a fitted transformer (with transform), got a {type(extractor).__name__}; "
+            "of a pipeline ending in a classifier, pass the steps before it: pipeline[:-1]"
+        )
     width = getattr(extractor, "n_features_out_", None)
     if width is None:
         # Raises NotFittedError (a ValueError) for an unfitted extractor.
