@@ -33,8 +33,8 @@ import numpy as np
 from ._headers import read_header
 
 __all__ = [
-    "MAX_PIXELS",
     "MAX_IMAGE_BYTES",
+    "MAX_PIXELS",
     "ImageBatch",
     "check_images",
     "read_image",

@@ -12,7 +12,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from ._images import check_images
 
-__all__ = ["map_images", "chunk_bounds", "single_threaded_cv2", "run_chunk"]
+__all__ = ["chunk_bounds", "map_images", "run_chunk", "single_threaded_cv2"]
 
 #: Most images per task: bounds memory when a batch of paths is read in a worker.
 MAX_CHUNK = 256
