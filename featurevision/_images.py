@@ -12,19 +12,28 @@ Pixel values may be ``bool``, ``uint8``, ``uint16``, other integers or floats.
 types are read as 8-bit when they lie in [0, 255], as 16-bit when they lie in
 [0, 65535], and rescaled from their own minimum and maximum otherwise. Floats are
 taken as intensities in [0, 1] when they lie in it and rescaled from their own
-minimum and maximum otherwise (a constant image then maps to 0). Colour is RGB;
-OpenCV's BGR stays inside :func:`read_image`.
+minimum and maximum otherwise (a constant image then maps to 0); the rescaling is
+computed in float64, so any finite values, even near the type's limits or spanning a
+subnormal range, give finite intensities. Colour is RGB; OpenCV's BGR stays inside
+:func:`read_image`.
+
+Files are read only when they are regular files (a FIFO or device would block), and
+:func:`read_image` checks the size a file declares in its header before decoding it.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from ._headers import read_header
+
 __all__ = [
+    "MAX_IMAGE_BYTES",
     "MAX_PIXELS",
     "ImageBatch",
     "check_images",
@@ -44,6 +53,11 @@ __all__ = [
 #: the float32 copies most extractors make.
 MAX_PIXELS = 100_000_000
 
+#: Largest decoded image file accepted, in bytes (1 GiB): height × width × channels ×
+#: bytes per sample, as the file's header declares them. Checked before decoding, with
+#: :data:`MAX_PIXELS`, so a small file that unpacks to gigabytes is refused unread.
+MAX_IMAGE_BYTES = 1 << 30
+
 _CHANNELS = (1, 3, 4)
 
 
@@ -52,7 +66,8 @@ def _describe(index, path=None):
 
 
 def _check_dtype(dtype, where):
-    if dtype.kind in "biuf":  # timedelta64 counts as an integer subtype to np.issubdtype
+    # By kind, not np.issubdtype: NumPy files timedelta64 under np.integer.
+    if dtype.kind in "biuf":
         return
     raise TypeError(
         f"{where}: unsupported pixel dtype {dtype}; use bool, an integer type "
@@ -140,7 +155,10 @@ def read_image(path, where=None):
     Raises
     ------
     ValueError
-        When the file is missing, unreadable or not a decodable image.
+        When the file is missing, not a regular file, unreadable, not a decodable
+        image, or declares more than :data:`MAX_PIXELS` pixels or
+        :data:`MAX_IMAGE_BYTES` decoded bytes (checked from its header, before
+        decoding, for PNG, JPEG, BMP, TIFF, WebP and PNM).
 
     Examples
     --------
@@ -151,20 +169,63 @@ def read_image(path, where=None):
     (4, 6)
     """
     where = where or repr(os.fspath(path))
+    _check_file(path, where)
     try:
         data = np.fromfile(os.fspath(path), dtype=np.uint8)
-    except FileNotFoundError:
-        raise ValueError(f"{where}: file not found") from None
-    except (IsADirectoryError, PermissionError, OSError) as exc:
+    except OSError as exc:
         raise ValueError(f"{where}: cannot read file ({exc.strerror or exc})") from None
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None:
-        raise ValueError(f"{where}: not a readable image (corrupt or unsupported format)")
+    header = read_header(data) if data.size else None
+    if header is not None:
+        _check_declared(header, where)
+    image = _decode(data, where)
     if image.ndim == 3 and image.shape[2] == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     elif image.ndim == 3 and image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
     return check_image(image, where)
+
+
+def _check_file(path, where):
+    """Refuse a missing path or anything but a regular file (reading a FIFO blocks)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ValueError(f"{where}: file not found") from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{where}: cannot read file ({getattr(exc, 'strerror', None) or exc})") from None
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{where}: not a regular file (a folder, FIFO, socket or device)")
+
+
+def _check_declared(header, where):
+    """Refuse, before decoding, a file whose header declares an empty or too large image."""
+    width, height = header.width, header.height
+    if width == 0 or height == 0:
+        raise ValueError(f"{where}: the file declares a zero-size image ({height}×{width})")
+    if width * height > MAX_PIXELS:
+        raise ValueError(
+            f"{where}: the file declares {height}×{width} pixels, over the limit of "
+            f"featurevision.MAX_PIXELS = {MAX_PIXELS}; not decoded"
+        )
+    if header.decoded_bytes > MAX_IMAGE_BYTES:
+        raise ValueError(
+            f"{where}: the file declares {height}×{width}×{header.channels} samples of "
+            f"{header.bytes_per_sample} bytes ({header.decoded_bytes} bytes decoded), over the "
+            f"limit of featurevision._images.MAX_IMAGE_BYTES = {MAX_IMAGE_BYTES}; not decoded"
+        )
+
+
+def _decode(data, where):
+    """Decode a file's bytes with OpenCV; every failure is a ValueError naming the image."""
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    except cv2.error as exc:
+        # OpenCV's own limits and decoder asserts; its message names a C++ source line.
+        reason = (getattr(exc, "err", None) or str(exc)).strip()
+        raise ValueError(f"{where}: not a readable image ({reason})") from None
+    if image is None:
+        raise ValueError(f"{where}: not a readable image (corrupt or unsupported format)")
+    return image
 
 
 def _is_path(item):
@@ -245,8 +306,9 @@ def check_images(X):
     """Validate a batch of images and return it as an :class:`ImageBatch`.
 
     Accepts the three forms of the image-batch contract (module docstring). Arrays are
-    checked in full here; a file is checked that it exists here and decoded only when
-    an extractor reads it, so a corrupt file is reported (by index and path) then.
+    checked in full here; a file is checked here that it exists and is a regular file
+    (not a folder, FIFO or device), and decoded only when an extractor reads it, so a
+    corrupt file is reported (by index and path) then.
 
     Parameters
     ----------
@@ -263,7 +325,8 @@ def check_images(X):
         For an unsupported container, item type or pixel dtype.
     ValueError
         For an empty batch, a wrong ndim or channel count, a zero-size or too large
-        image, NaN/inf, a missing file; the message names the image.
+        image, NaN/inf, a missing file or one that is not a regular file; the message
+        names the image.
 
     Examples
     --------
@@ -299,8 +362,7 @@ def check_images(X):
         if first_is_path != _is_path(item):
             raise TypeError(f"{_describe(i)}: a batch mixes file paths and arrays")
         if first_is_path:
-            if not os.path.isfile(item):
-                raise ValueError(f"{_describe(i, item)}: file not found")
+            _check_file(item, _describe(i, item))
         else:
             check_image(np.asarray(item) if isinstance(item, (list, tuple)) else item, _describe(i))
     if not first_is_path:
@@ -308,27 +370,48 @@ def check_images(X):
     return ImageBatch(items)
 
 
-def _unit_scale(image):
-    """The pixel scale of ``image``: divide by it to land in [0, 1]; also the offset."""
-    kind = image.dtype.kind
-    if kind == "b":
-        return 0.0, 1.0
-    if image.dtype == np.uint8:
-        return 0.0, 255.0
-    if image.dtype == np.uint16:
-        return 0.0, 65535.0
-    lo, hi = float(image.min()), float(image.max())
+#: Pixel types with a fixed range: converted in float32, which holds them exactly enough.
+_FIXED_SCALE = {np.dtype(np.bool_): 1.0, np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+def _work_dtype(dtype):
+    """The float type rescaling runs in: float64, or wider for a wider float input."""
+    return np.result_type(dtype, np.float64) if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _unit_range(lo, hi, kind):
+    """The values that map to 0 and to 1 for an image whose pixels span [lo, hi]."""
     if kind in "iu" and lo >= 0 and hi <= 255:
         return 0.0, 255.0
     if kind in "iu" and lo >= 0 and hi <= 65535:
         return 0.0, 65535.0
-    if kind == "f" and lo >= 0.0 and hi <= 1.0:
+    if kind == "f" and lo >= 0 and hi <= 1:
         return 0.0, 1.0
-    return lo, (hi - lo) or 1.0
+    return lo, hi
+
+
+def _to_unit(values, lo, hi):
+    """Map float ``values`` from [lo, hi] onto [0, 1], in place; a constant image maps to 0."""
+    if not hi > lo:
+        values[...] = 0
+        return values
+    with np.errstate(over="ignore"):
+        span = hi - lo
+    if not np.isfinite(span):
+        # Pixels near ±max: their span overflows, half of it cannot.
+        values *= 0.5
+        lo, span = lo * 0.5, hi * 0.5 - lo * 0.5
+    values -= lo
+    # A division, not a product with 1/span: 1/span overflows for a subnormal span.
+    values /= span
+    return np.clip(values, 0.0, 1.0, out=values)
 
 
 def as_float(image):
     """Convert one image to float32 intensities in [0, 1], keeping its channels.
+
+    Rescaling (module docstring) runs in float64, so any finite pixels give finite
+    intensities in [0, 1].
 
     Parameters
     ----------
@@ -343,16 +426,22 @@ def as_float(image):
     >>> import numpy as np
     >>> as_float(np.array([[0, 255]], np.uint8))
     array([[0., 1.]], dtype=float32)
+    >>> as_float(np.array([[1e6, 1e6 + 0.1]]))
+    array([[0., 1.]], dtype=float32)
     """
     if image.dtype == np.float32 and image.size and 0.0 <= image.min() and image.max() <= 1.0:
         return image
-    offset, scale = _unit_scale(image)
-    out = image.astype(np.float32)
-    if offset:
-        out -= np.float32(offset)
-    if scale != 1.0:
-        out *= np.float32(1.0 / scale)
-    return out
+    scale = _FIXED_SCALE.get(image.dtype)
+    if scale is not None:
+        out = image.astype(np.float32)
+        if scale != 1.0:
+            out *= np.float32(1.0 / scale)
+        return out
+    work = _work_dtype(image.dtype)
+    lo, hi = _unit_range(work.type(image.min()), work.type(image.max()), image.dtype.kind)
+    if (lo, hi) == (0.0, 1.0):
+        return image.astype(np.float32)
+    return _to_unit(image.astype(work), lo, hi).astype(np.float32)
 
 
 def _drop_alpha(image):
@@ -374,6 +463,8 @@ def as_gray_float(image):
     gray = as_float(image)
     if gray.ndim == 3:
         gray = cv2.cvtColor(np.ascontiguousarray(gray), cv2.COLOR_RGB2GRAY)
+        # The luma weights sum to 1 only up to float32 rounding.
+        np.clip(gray, 0.0, 1.0, out=gray)
     return gray
 
 
@@ -416,10 +507,24 @@ def as_rgb(image):
     return image
 
 
+def _stack_ranges(flat, kind, work):
+    """Per image of a flattened stack, the values that map to 0 and to 1 (see _unit_range)."""
+    lo = flat.min(axis=1).astype(work)
+    hi = flat.max(axis=1).astype(work)
+    if kind in "iu":
+        unit = np.where(hi <= 255, 255.0, 65535.0)
+        fixed = (lo >= 0) & (hi <= 65535)
+    else:
+        unit = np.ones_like(hi)
+        fixed = (lo >= 0) & (hi <= 1)
+    return np.where(fixed, 0.0, lo).astype(work), np.where(fixed, unit, hi).astype(work)
+
+
 def stack_as_float(stack):
     """Convert an ``(n, h, w[, c])`` stack to float32 in [0, 1], one scale per image.
 
-    The vectorised form of :func:`as_float` for a batch of equal-sized images.
+    The vectorised form of :func:`as_float` for a batch of equal-sized images, with the
+    same results.
 
     Examples
     --------
@@ -427,23 +532,24 @@ def stack_as_float(stack):
     >>> stack_as_float(np.full((2, 1, 1), 255, np.uint8)).ravel()
     array([1., 1.], dtype=float32)
     """
-    if stack.dtype in (np.bool_, np.uint8, np.uint16):
+    if stack.dtype in _FIXED_SCALE:
         return as_float(stack)
-    flat = stack.reshape(len(stack), -1)
-    lo = flat.min(axis=1).astype(np.float64)
-    hi = flat.max(axis=1).astype(np.float64)
-    if stack.dtype.kind in "iu":
-        unit = np.where(hi <= 255, 255.0, 65535.0)
-        fixed = (lo >= 0) & (hi <= 65535)
-    else:
-        unit = np.ones_like(hi)
-        fixed = (lo >= 0) & (hi <= 1)
-    offset = np.where(fixed, 0.0, lo)
-    scale = np.where(fixed, unit, np.where(hi > lo, hi - lo, 1.0))
+    work = _work_dtype(stack.dtype)
+    lo, hi = _stack_ranges(stack.reshape(len(stack), -1), stack.dtype.kind, work)
+    with np.errstate(over="ignore"):
+        span = hi - lo
+    # As in _to_unit: halve where the span overflows; a constant image maps to 0.
+    half = ~np.isfinite(span)
+    factor = np.where(half, 0.5, 1.0).astype(work)
+    span = np.where(half, hi * 0.5 - lo * 0.5, span)
+    span = np.where(span > 0, span, 1.0).astype(work)
     shape = (len(stack),) + (1,) * (stack.ndim - 1)
-    out = (stack.astype(np.float32) - offset.reshape(shape).astype(np.float32))
-    out *= (1.0 / scale).reshape(shape).astype(np.float32)
-    return out
+    values = stack.astype(work)
+    if half.any():
+        values *= factor.reshape(shape)
+    values -= (lo * factor).reshape(shape)
+    values /= span.reshape(shape)
+    return np.clip(values, 0.0, 1.0, out=values).astype(np.float32)
 
 
 def as_rgb_float(image):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import threading
 
 import cv2
 from joblib import Parallel, delayed, effective_n_jobs
 
 from ._images import check_images
 
-__all__ = ["apply_each", "chunk_bounds", "map_images"]
+__all__ = ["apply_each", "chunk_bounds", "map_images", "run_chunk", "single_threaded_cv2"]
 
 #: Most images per task: bounds memory when a batch of paths is read in a worker.
 MAX_CHUNK = 256
@@ -69,13 +72,63 @@ def apply_each(func, chunk):
     return out
 
 
-def _run_chunk(func, batch, single_thread_cv2):
-    """Apply ``func`` to a sub-batch inside a worker."""
-    if single_thread_cv2:
-        # OpenCV's own thread pool inside joblib workers oversubscribes the cores
-        # (Harris ran 6x slower); the outer parallelism is enough.
+# OpenCV's thread count is one setting for the whole process. Parallel maps running at
+# the same time in several threads share it: the first to start saves it and sets 1,
+# the last to finish restores it. (Each saving and restoring its own left the process
+# at one thread when two overlapped.)
+_cv2_lock = threading.Lock()
+_cv2_users = 0
+_cv2_saved = None
+
+
+@contextlib.contextmanager
+def single_threaded_cv2():
+    """Hold OpenCV at one thread in this process while the block runs; thread-safe.
+
+    OpenCV's own thread pool under joblib workers oversubscribes the cores (Harris ran
+    6× slower); the outer parallelism is enough. Nested and concurrent uses share one
+    saved value, restored when the last of them ends.
+
+    Examples
+    --------
+    >>> import cv2
+    >>> before = cv2.getNumThreads()
+    >>> with single_threaded_cv2():
+    ...     cv2.getNumThreads()
+    1
+    >>> cv2.getNumThreads() == before
+    True
+    """
+    global _cv2_users, _cv2_saved
+    with _cv2_lock:
+        if _cv2_users == 0:
+            _cv2_saved = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _cv2_users += 1
+    try:
+        yield
+    finally:
+        with _cv2_lock:
+            _cv2_users -= 1
+            if _cv2_users == 0:
+                cv2.setNumThreads(_cv2_saved)
+
+
+def run_chunk(func, *args, driver_pid=None):
+    """``func(*args)`` in a joblib worker, with OpenCV at one thread there.
+
+    A worker thread of the calling process (``driver_pid``) is covered by the caller's
+    :func:`single_threaded_cv2`; a worker process (loky, Dask) sets its own OpenCV to one
+    thread for the rest of its life, which is the worker's whole job.
+
+    Examples
+    --------
+    >>> run_chunk(len, [1, 2, 3], driver_pid=os.getpid())
+    3
+    """
+    if os.getpid() != driver_pid:
         cv2.setNumThreads(1)
-    return func(batch)
+    return func(*args)
 
 
 def map_images(func, images, n_jobs=None, progress=False, chunk_size=None, desc=None):
@@ -118,23 +171,24 @@ def map_images(func, images, n_jobs=None, progress=False, chunk_size=None, desc=
     """
     batch = check_images(images)
     bounds = chunk_bounds(len(batch), n_jobs, chunk_size)
-    previous = cv2.getNumThreads()
+    serial = n_jobs is None or effective_n_jobs(n_jobs) == 1
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(batch), desc=desc, unit="img")
     try:
-        if n_jobs is None or effective_n_jobs(n_jobs) == 1:
-            results = (_run_chunk(func, batch[a:b], False) for a, b in bounds)
-        else:
-            parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
-            results = parallel(delayed(_run_chunk)(func, batch[a:b], True) for a, b in bounds)
-        for (start, stop), result in zip(bounds, results):
-            if bar is not None:
-                bar.update(stop - start)
-            yield start, stop, result
+        with contextlib.nullcontext() if serial else single_threaded_cv2():
+            if serial:
+                results = (func(batch[a:b]) for a, b in bounds)
+            else:
+                parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
+                pid = os.getpid()
+                results = parallel(delayed(run_chunk)(func, batch[a:b], driver_pid=pid) for a, b in bounds)
+            for (start, stop), result in zip(bounds, results):
+                if bar is not None:
+                    bar.update(stop - start)
+                yield start, stop, result
     finally:
         if bar is not None:
             bar.close()
-        cv2.setNumThreads(previous)

@@ -6,7 +6,8 @@
       features.npy    (n_images, n_features) float32, read back as a memmap
       paths.txt       the image paths, one per line, in row order
       manifest.json   what was extracted (shape, chunk size, extractor, paths checksum)
-      chunks/*.json   one marker per finished chunk, holding that chunk's errors
+      chunks/*.json   one marker per finished chunk, holding that chunk's errors and the
+                      size, modification time (and optionally SHA-256) of its files
       errors.json     every per-image error, written when all chunks are done
 
 Each chunk's task writes its own rows into ``features.npy`` at their offset, so rows
@@ -14,7 +15,8 @@ never travel back to the calling process and memory stays flat however many imag
 there are. A chunk counts as done only once its rows are synced to disk and its marker
 has been renamed into place (an atomic ``os.replace``), so after a crash or Ctrl-C a
 rerun with the same arguments skips the finished chunks and redoes at most the ones in
-flight.
+flight. A finished chunk whose files changed since (see ``verify``) is extracted again,
+so a resumed result always describes the files as they are.
 """
 
 from __future__ import annotations
@@ -23,15 +25,17 @@ import copy
 import hashlib
 import json
 import os
+import pickle
+import stat
 from pathlib import Path
 
-import cv2
 import joblib
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 from sklearn.utils import check_scalar
 
 from ._images import ImageBatch
+from ._parallel import run_chunk, single_threaded_cv2
 from ._validation import check_option
 
 __all__ = ["ExtractionResult", "extract_to_disk"]
@@ -98,16 +102,20 @@ class ExtractionResult:
 
 
 def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error="raise",
-                    progress=False):
+                    progress=False, verify="stat"):
     """Extract features of many image files in chunks into ``out/features.npy``.
 
     Each chunk of paths is read and transformed by a copy of ``extractor`` (run serially
     inside the task: the parallelism is across chunks), and the task writes its rows
     straight into the ``.npy`` file; this process then marks the chunk done. Memory
     holds a few chunks at a time, never the whole array. Interrupted? Call again with
-    the same arguments: finished chunks are skipped. Under
+    the same arguments: finished chunks are skipped, unless one of their files changed
+    since it was extracted, in which case the chunk is extracted again. Under
     ``joblib.parallel_backend("dask")`` the chunks run on the Dask workers, which must
-    see the image files and ``out`` (one machine, or a shared filesystem).
+    see the image files and ``out`` (one machine, or a shared filesystem); inside a
+    task all work is serial (nothing nests on the Dask backend), and any error a task
+    raises comes back here (one that cannot be pickled as a plain ValueError,
+    TypeError or RuntimeError with its message and the chunk's images).
 
     Parameters
     ----------
@@ -132,6 +140,12 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
         of NaN and an entry in ``errors``.
     progress : bool, default=False
         Show a tqdm progress bar.
+    verify : {"stat", "hash"}, default="stat"
+        How a resumed run tells that a finished chunk's files changed: "stat" compares
+        each file's size and modification time (nanoseconds), recorded when the chunk
+        was extracted; "hash" compares size and SHA-256 of the contents (each file is
+        read once more to hash it, and again for every finished chunk on resuming),
+        which also catches a change that kept size and time, and ignores a ``touch``.
 
     Returns
     -------
@@ -155,6 +169,7 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
     (1, '(corrupt or unsupported format)')
     """
     check_option("on_error", on_error, ("raise", "record"))
+    check_option("verify", verify, ("stat", "hash"))
     check_scalar(chunk_size, "chunk_size", int, min_val=1)
     paths = _check_paths(paths)
     worker = _serial_copy(extractor)
@@ -172,7 +187,7 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
     _prepare(out, manifest, paths)
 
     bounds = [(a, min(a + chunk_size, len(paths))) for a in range(0, len(paths), chunk_size)]
-    pending = [k for k in range(len(bounds)) if not _marker(out, k).is_file()]
+    pending = _pending_chunks(out, paths, bounds, verify)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -180,13 +195,13 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
         done = len(paths) - sum(bounds[k][1] - bounds[k][0] for k in pending)
         bar = tqdm(total=len(paths), initial=done, desc="extract_to_disk", unit="img")
     target = (str((out / FEATURES_FILE).resolve()), np.load(out / FEATURES_FILE, mmap_mode="r").offset)
-    jobs = [(worker, k, paths[slice(*bounds[k])], bounds[k][0], n_features, on_error, target)
+    jobs = [(worker, k, paths[slice(*bounds[k])], bounds[k][0], n_features, on_error, target, verify)
             for k in pending]
     try:
-        for k, errors in _run_chunks(jobs, n_jobs):
+        for k, errors, files in _run_chunks(jobs, n_jobs):
             start, stop = bounds[k]
             # The task synced its rows before returning: a marker always means a complete chunk.
-            _write_json(_marker(out, k), {"start": start, "stop": stop, "errors": errors})
+            _write_json(_marker(out, k), {"start": start, "stop": stop, "errors": errors, "files": files})
             if bar is not None:
                 bar.update(stop - start)
     finally:
@@ -229,6 +244,11 @@ def _serial_copy(extractor):
 
 
 def _n_features(extractor):
+    if not hasattr(extractor, "transform"):
+        raise TypeError(
+            f"extractor: expected a fitted transformer (with transform), got a {type(extractor).__name__}; "
+            "of a pipeline ending in a classifier, pass the steps before it: pipeline[:-1]"
+        )
     width = getattr(extractor, "n_features_out_", None)
     if width is None:
         # Raises NotFittedError (a ValueError) for an unfitted extractor.
@@ -279,35 +299,121 @@ def _prepare(out, manifest, paths):
     _write_json(manifest_path, manifest)
 
 
-def _run_chunks(jobs, n_jobs):
-    """Yield ``(k, errors)`` per job as chunks finish (in any order)."""
-    if n_jobs is None or effective_n_jobs(n_jobs) == 1:
-        yield from (_extract_chunk(*job, single_thread_cv2=False) for job in jobs)
-        return
-    previous = cv2.getNumThreads()
+def _file_stamp(path, verify):
+    """What tells that a file changed: ``[size, mtime_ns]``, plus its SHA-256 with "hash".
+
+    None for a path that is missing or not a regular file (hashing a FIFO would block).
+    """
     try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    stamp = [info.st_size, info.st_mtime_ns]
+    if verify == "hash":
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            return None
+        stamp.append(digest.hexdigest())
+    return stamp
+
+
+def _same_files(recorded, current, verify):
+    """Whether the stamps of a chunk's files are unchanged (by size and time, or by hash)."""
+    if recorded is None or len(recorded) != len(current):
+        return False
+    return all(_same_file(old, new, verify) for old, new in zip(recorded, current))
+
+
+def _same_file(old, new, verify):
+    if old is None or new is None:
+        return old == new
+    if verify == "stat":
+        return old[:2] == new[:2]
+    # A chunk extracted with verify="stat" holds no hash: it cannot be vouched for.
+    return len(old) == 3 and (old[0], old[2]) == (new[0], new[2])
+
+
+def _pending_chunks(out, paths, bounds, verify):
+    """Chunks to (re)extract: unfinished ones and finished ones whose files changed since."""
+    pending = []
+    for k, (start, stop) in enumerate(bounds):
+        marker = _marker(out, k)
+        if marker.is_file():
+            recorded = json.loads(marker.read_text(encoding="utf-8")).get("files")
+            current = [_file_stamp(path, verify) for path in paths[start:stop]]
+            if _same_files(recorded, current, verify):
+                continue
+            marker.unlink()
+        pending.append(k)
+    if pending:
+        # The folder no longer holds a finished extraction until the pending chunks are done.
+        (out / ERRORS_FILE).unlink(missing_ok=True)
+    return pending
+
+
+def _run_chunks(jobs, n_jobs):
+    """Yield ``(k, errors, files)`` per job as chunks finish (in any order)."""
+    if n_jobs is None or effective_n_jobs(n_jobs) == 1:
+        yield from (_extract_chunk(*job) for job in jobs)
+        return
+    with single_threaded_cv2():
         parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator_unordered")
-        yield from parallel(delayed(_extract_chunk)(*job, single_thread_cv2=True) for job in jobs)
-    finally:
-        cv2.setNumThreads(previous)
+        pid = os.getpid()
+        yield from parallel(delayed(run_chunk)(_extract_chunk, *job, driver_pid=pid) for job in jobs)
 
 
-def _extract_chunk(extractor, k, paths, start, n_features, on_error, target, single_thread_cv2):
+def _extract_chunk(extractor, k, paths, start, n_features, on_error, target, verify):
     """Extract one chunk, write its rows into the features file and sync them; runs in a worker.
 
-    ``target`` is ``(path, data offset)`` of the ``.npy`` file. Returns ``(k, errors)``.
+    ``target`` is ``(path, data offset)`` of the ``.npy`` file. Returns ``(k, errors,
+    files)``, ``files`` the stamps of the chunk's files taken before reading them (a file
+    changed while being read then counts as changed on resuming).
     """
-    if single_thread_cv2:
-        # OpenCV's own pool on top of the outer workers oversubscribes the cores.
-        cv2.setNumThreads(1)
-    rows, errors = _chunk_rows(extractor, paths, start, n_features, on_error)
+    try:
+        files = [_file_stamp(path, verify) for path in paths]
+        errors = _extract_and_write(extractor, paths, start, n_features, on_error, target)
+        return k, errors, files
+    except Exception as exc:
+        portable = _portable(exc, start, paths)
+        if portable is exc:
+            raise
+    # Raised outside the handler, so without a __context__: chained exceptions are
+    # pickled too (tblib, which distributed installs), and the original would fail again.
+    raise portable
+
+
+def _extract_and_write(extractor, paths, start, n_features, on_error, target):
+    """The chunk's rows, written and synced into the features file; returns its errors."""
+    # The parallelism is across chunks: inside one, a FeatureUnion's own Parallel must
+    # not nest on the caller's backend (on a Dask worker it hung in secede()).
+    with parallel_config(backend="sequential"):
+        rows, errors = _chunk_rows(extractor, paths, start, n_features, on_error)
     path, offset = target
     with open(path, "r+b") as features:  # each task its own handle: no shared file position
         features.seek(offset + start * n_features * rows.itemsize)
         features.write(memoryview(rows).cast("B"))
         features.flush()
         os.fsync(features.fileno())
-    return k, errors
+    return errors
+
+
+def _portable(exc, start, paths):
+    """``exc`` if it survives pickling, else a plain ValueError, TypeError or RuntimeError
+    naming the chunk's images: a worker's exception that cannot be pickled never reaches
+    the caller, who then waits forever."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        kind = next((t for t in (ValueError, TypeError) if isinstance(exc, t)), RuntimeError)
+        where = f"images {start}–{start + len(paths) - 1} ({paths[0]!r}, ...)"
+        return kind(f"{where}: {type(exc).__name__}: {exc}")
+    return exc
 
 
 def _chunk_rows(extractor, paths, start, n_features, on_error):

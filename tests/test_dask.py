@@ -128,3 +128,63 @@ def test_extract_to_disk_worker_errors(client, with_corrupt, tmp_path):
         tiny, with_corrupt, tmp_path / "b", chunk_size=8, n_jobs=2, on_error="record"))
     assert [e["index"] for e in recorded.errors] == [37]
     assert np.isnan(recorded.features[37]).all() and not np.isnan(np.delete(recorded.features, 37, 0)).any()
+
+
+def _within(seconds, func):
+    """``func()``, failing the test (instead of hanging it) when it does not return in time."""
+    import threading
+
+    outcome = {}
+
+    def call():
+        try:
+            outcome["value"] = func()
+        except BaseException as exc:  # handed to the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"no answer within {seconds} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_feature_union_with_a_bad_image_records_it(client, paths, tmp_path):
+    # The per-image retry on a worker ran the FeatureUnion's own Parallel nested on Dask,
+    # which failed in secede() with an exception that could not come back: a hang.
+    bad = list(paths[:12])
+    bad[5] = str(tmp_path / "empty.png")
+    open(bad[5], "wb").close()
+    union = make_features("hog+lbp").fit(paths[:4])
+    result, n_tasks = _within(60, lambda: _on_dask(client, lambda: extract_to_disk(
+        union, bad, tmp_path / "out", chunk_size=4, n_jobs=2, on_error="record")))
+    assert [e["index"] for e in result.errors] == [5] and n_tasks > 0
+    good = [i for i in range(12) if i != 5]
+    np.testing.assert_allclose(result.features[good], union.transform([bad[i] for i in good]),
+                               rtol=1e-6, atol=1e-6)
+
+
+class Unpicklable(Exception):
+    """An error holding a lock: it cannot be pickled back from a worker process."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        import threading
+
+        self.lock = threading.Lock()
+
+
+class FailsOnWorkers(TinyImage):
+    """TinyImage whose transform raises an unpicklable error."""
+
+    def transform(self, X):
+        raise Unpicklable("a lock inside")
+
+
+def test_unpicklable_worker_errors_come_back(client, paths, tmp_path):
+    failing = FailsOnWorkers(size=4).fit(paths[:4])
+    with pytest.raises(RuntimeError, match=r"^images (0–7|8–15) \('.*0[01][0-9].png', ...\): Unpicklable: a lock inside"):
+        _within(60, lambda: _on_dask(client, lambda: extract_to_disk(
+            failing, paths[:16], tmp_path / "out", chunk_size=8, n_jobs=2)))

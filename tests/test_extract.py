@@ -166,3 +166,100 @@ def test_bad_arguments(tiny, image_paths, tmp_path, kwargs, error, match):
 def test_unfitted_extractor_is_refused(image_paths, tmp_path):
     with pytest.raises(ValueError, match="not fitted"):
         extract_to_disk(make_features("tiny+tiny"), image_paths, tmp_path / "out")
+
+
+def _rewrite_keeping_stamp(path, image):
+    """Write ``image`` over ``path`` and put the old modification time back."""
+    import os
+
+    before = os.stat(path)
+    cv2.imwrite(path, image)
+    assert os.stat(path).st_size == before.st_size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _touch(path):
+    import os
+
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
+
+
+@pytest.fixture
+def copies(image_paths, tmp_path):
+    """Copies of the images that a test may change."""
+    import shutil
+
+    root = tmp_path / "copies"
+    root.mkdir()
+    return [shutil.copy(path, root) for path in image_paths]
+
+
+def _mark_rows(out, rows):
+    features = np.load(out / "features.npy", mmap_mode="r+")
+    features[rows] = -1.0
+    features.flush()
+
+
+def test_resume_redoes_chunks_whose_files_changed(tiny, copies, image_paths, tmp_path):
+    out = tmp_path / "out"
+    extract_to_disk(tiny, copies, out, chunk_size=5)
+    _mark_rows(out, slice(None))  # rows of skipped chunks keep the mark
+    cv2.imwrite(copies[7], cv2.imread(image_paths[8]))  # changed: size and time differ
+    _touch(copies[12])
+    result = extract_to_disk(tiny, copies, out, chunk_size=5)
+    redone = np.flatnonzero((result.features != -1.0).all(axis=1)).tolist()
+    assert redone == list(range(5, 15))
+    np.testing.assert_array_equal(result.features[5:15], tiny.transform(copies[5:15]))
+    np.testing.assert_array_equal(result.features[7], tiny.transform([image_paths[8]])[0])
+
+
+def test_resume_with_hashes_sees_changes_that_keep_size_and_time(tiny, image_paths, tmp_path):
+    # BMP: the same shape gives the same file size whatever the pixels.
+    bmps = [str(tmp_path / f"{i}.bmp") for i in range(10)]
+    for bmp, path in zip(bmps, image_paths):
+        cv2.imwrite(bmp, cv2.imread(path))
+    original, changed = cv2.imread(bmps[3]), cv2.imread(bmps[4])
+    # "stat" misses a change that kept size and time, and redoes a touched file's chunk;
+    # "hash" the other way round.
+    for verify, redone in [("stat", [5, 6, 7, 8, 9]), ("hash", [0, 1, 2, 3, 4])]:
+        out = tmp_path / verify
+        extract_to_disk(tiny, bmps, out, chunk_size=5, verify=verify)
+        _mark_rows(out, slice(None))
+        _rewrite_keeping_stamp(bmps[3], changed)
+        _touch(bmps[8])
+        result = extract_to_disk(tiny, bmps, out, chunk_size=5, verify=verify)
+        assert np.flatnonzero((result.features != -1.0).all(axis=1)).tolist() == redone, verify
+        _rewrite_keeping_stamp(bmps[3], original)
+    np.testing.assert_array_equal(result.features[3], tiny.transform([image_paths[4]])[0])
+    with pytest.raises(ValueError, match="verify"):
+        extract_to_disk(tiny, bmps, tmp_path / "x", verify="mtime")
+
+
+def test_files_that_cannot_be_read_safely_are_recorded(tiny, image_paths, tmp_path):
+    import os
+    import threading
+
+    from . import crafted_images
+
+    paths = list(image_paths[:6])
+    paths[1] = str(tmp_path / "fifo.png")
+    os.mkfifo(paths[1])  # reading it would block forever
+    paths[3] = str(tmp_path / "huge.png")
+    with open(paths[3], "wb") as f:
+        f.write(crafted_images.png_bytes(100_000, 100_000))
+    paths[4] = str(tmp_path / "huge.jpg")
+    with open(paths[4], "wb") as f:
+        f.write(crafted_images.jpeg_bytes(65_500, 65_500))
+    done = {}
+    thread = threading.Thread(target=lambda: done.setdefault("result", extract_to_disk(
+        tiny, paths, tmp_path / "out", chunk_size=3, on_error="record")), daemon=True)
+    thread.start()
+    thread.join(60)
+    if thread.is_alive():  # unblock the reader before failing
+        os.close(os.open(paths[1], os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("extract_to_disk blocked on a FIFO")
+    errors = done["result"].errors
+    assert [e["index"] for e in errors] == [1, 3, 4]
+    assert "not a regular file" in errors[0]["error"]
+    assert "declares 100000×100000 pixels" in errors[1]["error"]
+    assert "declares 65500×65500 pixels" in errors[2]["error"]

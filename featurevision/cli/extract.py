@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 __all__ = ["add_parser", "run"]
@@ -56,7 +57,10 @@ def add_parser(subparsers):
         "--features", help='registry names joined by "+", e.g. "tiny" or "hog+lbp"'
     )
     which.add_argument(
-        "--model", help="a fitted extractor saved with featurevision.save (.skops)"
+        "--model", help=(
+            "a fitted extractor saved with featurevision.save (.skops); of a pipeline ending "
+            "in a classifier, the steps before the classifier are used"
+        ),
     )
     parser.add_argument(
         "--set", action="append", default=[], metavar="PARAM=VALUE",
@@ -64,7 +68,10 @@ def add_parser(subparsers):
     )
     parser.add_argument(
         "--fit-images", type=int, default=DEFAULT_FIT_IMAGES,
-        help=f"images --features is fitted on (the first ones; default {DEFAULT_FIT_IMAGES})",
+        help=(
+            f"images --features is fitted on (the first ones; default {DEFAULT_FIT_IMAGES}); "
+            "with --on-error record, the first readable ones"
+        ),
     )
     parser.add_argument("--chunk-size", type=int, default=256, help="images per chunk (default 256)")
     parser.add_argument("--n-jobs", type=int, default=None, help="chunks in parallel (default serial)")
@@ -144,7 +151,7 @@ def _extractor(args, paths):
             raise ValueError("--set applies to --features; a --model is used as saved")
         from ..persistence import load
 
-        return load(args.model)
+        return _feature_part(load(args.model), args.model)
     from ..features import make_features
 
     extractor = make_features(args.features)
@@ -158,4 +165,45 @@ def _extractor(args, paths):
         except (ValueError, SyntaxError):
             params[key.strip()] = value  # a bare word, e.g. --set method=dog
     extractor.set_params(**params)
-    return extractor.fit(paths[: args.fit_images])
+    return _fit(extractor, paths, args.fit_images, args.on_error)
+
+
+def _feature_part(model, where):
+    """The transformer in a saved model: itself, or a pipeline's steps before its classifier."""
+    from sklearn.pipeline import Pipeline
+
+    if hasattr(model, "transform"):
+        return model
+    if isinstance(model, Pipeline) and len(model.steps) > 1 and hasattr(model[:-1], "transform"):
+        name = model.steps[-1][0]
+        print(f"featurevision extract: {where}: a pipeline ending in {name!r}; extracting the "
+              f"output of the steps before it", file=sys.stderr)
+        return model[:-1]
+    raise ValueError(
+        f"--model {where}: a {type(model).__name__} has no transform; save a fitted extractor, "
+        "or a pipeline whose steps before the final one extract features"
+    )
+
+
+def _fit(extractor, paths, n_images, on_error):
+    """Fit on the first ``n_images``; with "record", on the first readable ones if that fails."""
+    try:
+        return extractor.fit(paths[:n_images])
+    except ValueError:
+        if on_error == "raise":
+            raise
+    from .._images import read_image
+
+    readable = []
+    # The bad images are recorded by extract_to_disk; fitting needs only good ones.
+    for path in paths:
+        try:
+            read_image(path)
+        except ValueError:
+            continue
+        readable.append(path)
+        if len(readable) == n_images:
+            break
+    if not readable:
+        raise ValueError("no readable image to fit the extractor on")
+    return extractor.fit(readable)

@@ -82,3 +82,47 @@ def test_missing_source(tmp_path):
 def test_features_and_model_are_exclusive(tmp_path):
     with pytest.raises(SystemExit):
         _parse(str(tmp_path), "-o", "out", "--features", "tiny", "--model", "m.skops")
+
+
+def test_bad_images_among_the_fitting_ones_are_recorded(folder, tmp_path, capsys):
+    from tests import crafted_images
+
+    paths = sorted(str(p) for p in folder.glob("class*/*.png"))
+    (tmp_path / "huge.png").write_bytes(crafted_images.png_bytes(100_000, 100_000))
+    listing = tmp_path / "list.txt"
+    bad = [str(tmp_path / "gone.png"), str(tmp_path / "huge.png")]
+    listing.write_text("\n".join(bad + paths) + "\n")
+    args = _parse(str(listing), "-o", str(tmp_path / "out"), "--features", "sift_bovw",
+                  "--set", "n_words=4", "--on-error", "record")
+    assert run(args) == 1
+    printed = capsys.readouterr().out
+    assert "(2 errors)" in printed and "file not found" in printed and "declares 100000×100000" in printed
+    features = np.load(tmp_path / "out" / "features.npy")
+    assert np.isnan(features[:2]).all() and not np.isnan(features[2:]).any()
+
+
+def test_bombs_give_an_error_line_not_a_traceback(folder, tmp_path, capsys):
+    from featurevision.cli import main
+    from tests import crafted_images
+
+    (folder / "class0" / "huge.jpg").write_bytes(crafted_images.jpeg_bytes(65_500, 65_500))
+    code = main(["extract", str(folder), "-o", str(tmp_path / "out"), "--features", "tiny"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith("featurevision extract: error: image ") and "declares 65500×65500 pixels" in err
+
+
+def test_model_ending_in_a_classifier_extracts_its_features(folder, tmp_path, capsys):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    paths = sorted(str(p) for p in folder.glob("class*/*.png"))
+    labels = [p.rsplit("/", 2)[-2] for p in paths]
+    model = make_pipeline(TinyImage(size=3), LogisticRegression()).fit(paths, labels)
+    save(model, tmp_path / "model.skops")
+    assert run(_parse(str(folder), "-o", str(tmp_path / "out"), "--model", str(tmp_path / "model.skops"))) == 0
+    assert "steps before it" in capsys.readouterr().err
+    np.testing.assert_array_equal(np.load(tmp_path / "out" / "features.npy"), model[:-1].transform(paths))
+    save(LogisticRegression().fit([[0], [1]], [0, 1]), tmp_path / "clf.skops")
+    with pytest.raises(ValueError, match="a LogisticRegression has no transform"):
+        run(_parse(str(folder), "-o", str(tmp_path / "out2"), "--model", str(tmp_path / "clf.skops")))

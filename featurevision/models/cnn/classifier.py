@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import logging
+import math
 import numbers
 import os
 
@@ -197,6 +198,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                          include_boundaries="neither")
         if self.weight_decay is not None:
             check_scalar(self.weight_decay, "weight_decay", numbers.Real, min_val=0)
+        for name in ("learning_rate", "weight_decay"):
+            # check_scalar lets inf through, which trains to NaN weights.
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
         check_scalar(self.label_smoothing, "label_smoothing", numbers.Real, min_val=0, max_val=1,
                      include_boundaries="left")
         if self.validation_fraction is not None:
@@ -321,6 +327,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n,)
         """
+        check_is_fitted(self, "net_")
         return self.classes_[self._logits(X).argmax(axis=1)]
 
     def preprocess(self, X):

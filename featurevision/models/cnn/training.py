@@ -169,6 +169,15 @@ def predict_logits(net, source, batch_size, device, dtype):
     return torch.cat(out).cpu().numpy()
 
 
+def _check_loss(loss, epoch, which):
+    """Stop a diverged training: NaN weights would give NaN probabilities, silently."""
+    if not math.isfinite(loss):
+        raise ValueError(
+            f"CNNClassifier: training diverged, the {which} loss is {loss} at epoch {epoch}; "
+            "lower learning_rate, or check the images and labels"
+        )
+
+
 class Trainer:
     """One fit: optimiser, schedule, epochs, validation, early stopping, history.
 
@@ -268,9 +277,11 @@ class Trainer:
                       disable=est.verbose < 2) as bar:
                 train_loss = self._epoch(source, y, train_idx, optimizer, scheduler, scaler,
                                          criterion, bar)
+            _check_loss(train_loss, epoch + 1, "training")
             record = {"epoch": epoch + 1, "train_loss": train_loss}
             if len(val_idx):
                 record["valid_loss"], record["valid_accuracy"] = self._validate(source, y, val_idx)
+                _check_loss(record["valid_loss"], epoch + 1, "validation")
             record["lr"] = optimizer.param_groups[0]["lr"]
             record["seconds"] = time.perf_counter() - began
             self.history.append(record)

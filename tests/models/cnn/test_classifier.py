@@ -220,3 +220,24 @@ def test_augment_shifts_within_the_padding_and_mirrors():
     # Unmirrored the pixel lands in columns 0..4; mirrored (8 - column) in 4..8.
     assert set(cols.tolist()) == set(range(9))
     np.testing.assert_array_equal(augment(x, 0, False, torch.Generator()), x)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(epochs=0), "epochs == 0, must be >= 1"),
+    (dict(learning_rate=float("inf")), "learning_rate must be a finite number"),
+    (dict(weight_decay=float("inf")), "weight_decay must be a finite number"),
+    (dict(learning_rate=1e30, optimizer="sgd", lr_schedule="constant"), "training diverged"),
+])
+def test_refuses_what_would_train_nothing_or_nan(params, message, digits):
+    cnn = CNNClassifier(**dict(TINY, **dict(dict(epochs=2), **params)))
+    with pytest.raises(ValueError, match=message):
+        cnn.fit(digits[0][:64], digits[2][:64])
+    assert not hasattr(cnn, "net_")
+
+
+def test_predicting_before_fit_is_not_fitted_error(digits):
+    from sklearn.exceptions import NotFittedError
+
+    for method in ("predict", "predict_proba", "preprocess"):
+        with pytest.raises(NotFittedError):
+            getattr(CNNClassifier(**TINY), method)(digits[1][:2])
