@@ -352,9 +352,10 @@ class CompareResult:
             name = self.best(kind)
             if name is not None:
                 figures[filename] = self.reports[name].plot()
+                figures[filename].tight_layout()
         for filename, figure in figures.items():
+            # bbox "tight" takes in the legends drawn outside the axes.
             try:
-                figure.tight_layout()
                 figure.savefig(folder / filename, dpi=100, bbox_inches="tight")
             finally:
                 plt.close(figure)
