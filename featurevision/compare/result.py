@@ -135,7 +135,9 @@ class CompareResult:
     ----------
     table : list of dict
         Rows keyed by column name: ``method``, ``status`` ("ok", "failed",
-        "unavailable"), ``test_accuracy``, ``test_accuracy_std`` (across folds, else None),
+        "unavailable"), ``test_accuracy``, ``flag`` ("at chance" for a method no better
+        than always guessing the commonest class, see the notes), ``test_accuracy_std``
+        (across folds, else None),
         ``test_macro_f1``, ``val_accuracy``, ``fit_s`` (training the final model, the
         extractor's own fit included; extracting the training images is not, see
         ``extract_ms_per_image``), ``extract_ms_per_image``, ``predict_images_per_s``
