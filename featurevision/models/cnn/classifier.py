@@ -147,7 +147,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from featurevision.datasets import load_digits
     >>> digits = load_digits()
-    >>> cnn = CNNClassifier(width=8, depth=1, n_stages=2, epochs=2, flip=False, random_state=0)
+    >>> cnn = CNNClassifier(width=8, depth=1, n_stages=2, epochs=2, min_steps=0, flip=False,
+    ...                     random_state=0)
     >>> cnn.fit(digits.images[:400], digits.target[:400]).predict(digits.images[:3]).shape
     (3,)
     """
@@ -341,7 +342,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         --------
         >>> from featurevision.datasets import load_digits
         >>> d = load_digits()
-        >>> cnn = CNNClassifier(width=4, depth=1, n_stages=1, epochs=1, random_state=0)
+        >>> cnn = CNNClassifier(width=4, depth=1, n_stages=1, epochs=1, min_steps=0, random_state=0)
         >>> cnn.fit(d.images[:100], d.target[:100]).preprocess(d.images[:2]).shape
         (2, 1, 8, 8)
         """
@@ -404,7 +405,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         >>> import os, tempfile
         >>> from featurevision.datasets import load_digits
         >>> d = load_digits()
-        >>> cnn = CNNClassifier(width=4, depth=1, n_stages=1, epochs=1, random_state=0)
+        >>> cnn = CNNClassifier(width=4, depth=1, n_stages=1, epochs=1, min_steps=0, random_state=0)
         >>> path = os.path.join(tempfile.mkdtemp(), "cnn.pt")
         >>> cnn.fit(d.images[:100], d.target[:100]).save(path)
         >>> CNNClassifier.load(path).classes_.tolist() == cnn.classes_.tolist()
