@@ -112,9 +112,12 @@ def add_parser(subparsers):
                         help=f"CNN training epochs (default: {DEFAULT_CNN_EPOCHS}, {QUICK_CNN_EPOCHS} with "
                              "--quick; on a small dataset the CNN runs more, to reach its minimum "
                              "number of optimisation steps)")
-    parser.add_argument("--out", default="compare-results", metavar="FOLDER", help="folder for the tables and plots")
-    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="workers for feature extraction")
-    parser.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of the split and the models")
+    parser.add_argument("--out", default="compare-results", metavar="FOLDER",
+                        help="folder for the tables and plots")
+    parser.add_argument("--n-jobs", type=int, default=None, metavar="N",
+                        help="workers for feature extraction")
+    parser.add_argument("--random-state", type=int, default=0, metavar="SEED",
+                        help="seed of the split and the models")
     parser.add_argument("--quick", action="store_true",
                         help=f"fewer methods ({', '.join(QUICK_METHODS)}), sizes and CNN epochs")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")

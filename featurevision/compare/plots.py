@@ -112,8 +112,9 @@ def _place_labels(ax, points, fontsize):
 
     for (x, y, text), (px, py) in sorted(zip(points, anchors), key=lambda item: (item[0][1], item[0][0])):
         width = 0.62 * fontsize * len(text)
+        # Beside the point (above, then below; right, then left), then further away.
         candidates = [(dx, dy) for step in range(12)
-                      for dy in ((2.0 + step * height, -2.0 - height - step * height) if step else (2.0, -2.0 - height))
+                      for dy in (2.0 + step * height, -2.0 - height - step * height)
                       for dx in (marker, -marker - width)]
         dx, dy = next(((dx, dy) for dx, dy in candidates
                        if free((px + dx, py + dy, px + dx + width, py + dy + height))), candidates[0])
