@@ -61,7 +61,10 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help()
+        parser.print_help(sys.stderr)
+        commands = ", ".join(next(a for a in parser._actions
+                                  if isinstance(a, argparse._SubParsersAction)).choices)
+        print(f"featurevision: error: a command is required: {commands}", file=sys.stderr)
         return 2
     try:
         return args.run(args)

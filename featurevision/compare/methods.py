@@ -11,7 +11,7 @@ from sklearn.base import clone
 from ..features import REGISTRY, make_features
 from ..models import make_classifier
 
-__all__ = ["TUNING_GRIDS", "Method", "available_methods", "build_features", "make_cnn",
+__all__ = ["TUNING_GRIDS", "Method", "available_methods", "build_features", "check_methods", "make_cnn",
            "parse_method", "tuning_grid"]
 
 _CALL = re.compile(r"^\s*([A-Za-z_][\w\-]*)\s*(?:\((.*)\))?\s*$", re.S)
@@ -93,11 +93,46 @@ def make_cnn(params=None, random_state=None):
     return cnn.set_params(**params)
 
 
+def _check_params(estimator, params, what):
+    """Unknown parameter names and values that no data could make valid, as a ValueError.
+
+    Names are checked against ``get_params``; values by the estimator's own data-free
+    checks (scikit-learn's parameter constraints, featurevision's ``_check_params``), so a
+    spelling mistake is caught before any image is read rather than at fit.
+    """
+    accepted = estimator.get_params(deep=False)
+    unknown = [key for key in params if key not in accepted]
+    if unknown:
+        raise ValueError(f"{what} has no parameter {unknown[0]!r}; valid: {sorted(accepted)}")
+    estimator.set_params(**params)
+    _check_values(estimator)
+
+
+def _check_values(estimator):
+    """Run the parameter checks an estimator can make before seeing data."""
+    if hasattr(estimator, "_parameter_constraints"):
+        estimator._validate_params()
+    for check in ("_check_common_params", "_check_params"):
+        if hasattr(estimator, check):
+            getattr(estimator, check)()
+
+
+def _check_classifier(name, params):
+    """Build the preset with ``params`` and run each step's data-free parameter checks."""
+    model = make_classifier(name)
+    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+    _check_params(steps[-1], params, f"classifier {name!r} ({type(steps[-1]).__name__})")
+    for step in steps[:-1]:
+        _check_values(step)
+
+
 def parse_method(method, random_state=None, cnn_params=None):
     """Turn one entry of ``compare(methods=...)`` into a :class:`Method`.
 
-    A failure to understand it is kept in ``Method.error`` (so the benchmark reports it in
-    its table) rather than raised.
+    Extractor and classifier names, parameter names and the values that can be checked
+    without data are all checked here. A failure is kept in ``Method.error`` rather than
+    raised, so that :func:`check_methods` can report every bad entry at once; ``cnn``
+    without PyTorch gets an error starting with ``"unavailable"``.
 
     Examples
     --------
@@ -105,20 +140,19 @@ def parse_method(method, random_state=None, cnn_params=None):
     >>> m.features, m.feature_parts, m.classifier, m.classifier_params
     ('tiny(size=8)', [('tiny', {'size': 8})], 'svm', {'C': 1.0})
     >>> parse_method("tiny:no-such").error
-    "ValueError: unknown classifier 'no-such'; available: ['chi2-svm', 'knn', 'linear-svm', 'logreg', 'rf', 'svm']"
+    "unknown classifier 'no-such'; available: ['chi2-svm', 'knn', 'linear-svm', 'logreg', 'rf', 'svm']"
     """
     if isinstance(method, tuple):
         if len(method) != 2 or not isinstance(method[0], str):
             return Method(name=repr(method), kind="estimator",
-                          error="TypeError: a custom method is a (name, estimator) pair")
+                          error="a custom method is a (name, estimator) pair")
         name, estimator = method
         if not hasattr(estimator, "fit") or not hasattr(estimator, "predict"):
-            return Method(name=name, kind="estimator",
-                          error=f"TypeError: {type(estimator).__name__} has no fit/predict")
+            return Method(name=name, kind="estimator", error=f"{type(estimator).__name__} has no fit/predict")
         return Method(name=name, kind="estimator", estimator=clone(estimator))
     if not isinstance(method, str):
         return Method(name=repr(method), kind="estimator",
-                      error="TypeError: a method is a 'features:classifier' string, 'cnn' or a (name, estimator) pair")
+                      error="a method is a 'features:classifier' string, 'cnn' or a (name, estimator) pair")
     name = method.strip()
     try:
         head = _split_top(name, ":")
@@ -127,10 +161,11 @@ def parse_method(method, random_state=None, cnn_params=None):
             if cnn_name != "cnn":
                 raise ValueError(f"method {name!r} is neither 'features:classifier' nor 'cnn'")
             try:
-                return Method(name=name, kind="cnn",
-                              estimator=make_cnn({**(cnn_params or {}), **params}, random_state))
+                cnn = make_cnn({**(cnn_params or {}), **params}, random_state)
             except ImportError as exc:
                 return Method(name=name, kind="cnn", error=f"unavailable: {exc}")
+            _check_values(cnn)
+            return Method(name=name, kind="cnn", estimator=cnn)
         if len(head) != 2:
             raise ValueError(f"method {name!r}: expected one ':' between features and classifier")
         features, classifier = head[0].strip(), head[1].strip()
@@ -138,12 +173,46 @@ def parse_method(method, random_state=None, cnn_params=None):
         unknown = [part for part, _ in parts if part not in REGISTRY]
         if unknown:
             raise ValueError(f"unknown feature extractor {unknown[0]!r}; available: {sorted(REGISTRY)}")
+        for part, params in parts:
+            _check_params(REGISTRY[part](), params, f"extractor {part!r}")
         clf_name, clf_params = _parse_call(classifier, "classifier")
-        make_classifier(clf_name)
+        _check_classifier(clf_name, clf_params)
         return Method(name=name, kind="features", features=features, feature_parts=parts,
                       classifier=clf_name, classifier_params=clf_params)
-    except Exception as exc:  # reported in the table, the other methods still run
-        return Method(name=name, kind="features", error=f"{type(exc).__name__}: {exc}")
+    except (ValueError, TypeError) as exc:
+        return Method(name=name, kind="features", error=str(exc))
+
+
+def check_methods(methods, random_state=None, cnn_params=None):
+    """Parse every method, or raise one ValueError that lists every bad one.
+
+    Run before any data is read, so a misspelt name costs nothing. A ``cnn`` that cannot
+    run here (no PyTorch) is not an error: it is returned with its ``unavailable`` error
+    and reported in the table.
+
+    Returns
+    -------
+    list of Method
+
+    Examples
+    --------
+    >>> [m.name for m in check_methods(["tiny:svm", "hog:knn"])]
+    ['tiny:svm', 'hog:knn']
+    >>> check_methods(["hog:svn"])
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid method 'hog:svn': unknown classifier 'svn'; available: ['chi2-svm', 'knn', 'linear-svm', 'logreg', 'rf', 'svm']
+    """
+    parsed = [parse_method(m, random_state=random_state, cnn_params=cnn_params) for m in methods]
+    if not parsed:
+        raise ValueError("no method given")
+    bad = [m for m in parsed if m.error and not m.error.startswith("unavailable")]
+    if bad:
+        raise ValueError("\n".join(f"invalid method {m.name!r}: {m.error}" for m in bad))
+    names = [m.name for m in parsed]
+    if len(set(names)) != len(names):
+        raise ValueError(f"method names must be unique, got {names}")
+    return parsed
 
 
 def build_features(parts, n_jobs=None):

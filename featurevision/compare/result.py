@@ -6,17 +6,21 @@ import csv
 import io
 import json
 import math
+import os
 import platform
+import shutil
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["CompareResult"]
+__all__ = ["CompareResult", "check_output_folder"]
 
 #: Table columns in display order, with the short heading the printed table uses.
 COLUMNS = {
     "method": "method",
     "status": "status",
     "test_accuracy": "test acc",
+    "flag": "flag",
     "test_accuracy_std": "± (folds)",
     "test_macro_f1": "macro F1",
     "val_accuracy": "val acc",
@@ -34,6 +38,10 @@ COLUMNS = {
 
 #: Columns left out of the printed and Markdown tables (they stay in CSV and JSON).
 _QUIET = ("kind", "roc_auc")
+
+#: Every file :meth:`CompareResult.save` may write: an existing output folder may hold only these.
+_OUTPUT_FILES = frozenset({"results.csv", "results.json", "results.md", "learning_curves.png",
+                           "accuracy_vs_time.png", "confusion_best_classical.png", "confusion_cnn.png"})
 
 #: Columns placed after the learning-curve ones.
 _LAST = ("kind", "error")
@@ -61,7 +69,8 @@ def _cell(column, value):
     if column in ("fit_s", "extract_ms_per_image"):
         return f"{value:.3g}"
     if column == "error":
-        return value if len(value) <= 70 else value[:67] + "..."
+        # In full, on one line: the column is the last one, so its length widens nothing.
+        return " ".join(value.split())
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
@@ -77,6 +86,33 @@ def _json_ready(value):
     if hasattr(value, "item"):  # NumPy scalars
         return _json_ready(value.item())
     return value
+
+
+def check_output_folder(out_dir):
+    """Check that :meth:`CompareResult.save` may replace ``out_dir``; return it as a Path.
+
+    It may when it does not exist, or is a folder holding only files a save writes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "notes.txt").write_text("mine")
+    >>> check_output_folder(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: output folder ... holds files a compare run does not write (notes.txt); choose a new or empty folder
+    """
+    out = Path(out_dir)
+    if out.exists():
+        if not out.is_dir():
+            raise ValueError(f"output folder {str(out)!r} is a file")
+        foreign = sorted(p.name for p in out.iterdir() if not p.is_file() or p.name not in _OUTPUT_FILES)
+        if foreign:
+            raise ValueError(f"output folder {str(out)!r} holds files a compare run does not write "
+                             f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}); "
+                             "choose a new or empty folder")
+    return out
 
 
 class CompareResult:
@@ -99,7 +135,9 @@ class CompareResult:
     ----------
     table : list of dict
         Rows keyed by column name: ``method``, ``status`` ("ok", "failed",
-        "unavailable"), ``test_accuracy``, ``test_accuracy_std`` (across folds, else None),
+        "unavailable"), ``test_accuracy``, ``flag`` ("at chance" for a method no better
+        than always guessing the commonest class, see the notes), ``test_accuracy_std``
+        (across folds, else None),
         ``test_macro_f1``, ``val_accuracy``, ``fit_s`` (training the final model, the
         extractor's own fit included; extracting the training images is not, see
         ``extract_ms_per_image``), ``extract_ms_per_image``, ``predict_images_per_s``
@@ -262,6 +300,12 @@ class CompareResult:
         (``confusion_best_classical.png``) and of the CNN (``confusion_cnn.png``), each
         when it ran.
 
+        The folder is replaced whole: everything is written into a temporary folder beside
+        it, which then takes its place, so an interrupted or failed save leaves the
+        previous run's files as they were, never a mix of two runs. An existing
+        ``out_dir`` must be empty or hold only files a save writes; anything else is a
+        ValueError, so a mistyped ``out_dir`` cannot delete unrelated files.
+
         Returns
         -------
         list of pathlib.Path
@@ -273,25 +317,49 @@ class CompareResult:
         >>> [p.name for p in CompareResult([]).save(tempfile.mkdtemp())][:3]
         ['results.csv', 'results.json', 'results.md']
         """
+        out = check_output_folder(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        previous = None
+        try:
+            names = self._write(staging)
+            if out.exists():
+                previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+                os.replace(out, previous / out.name)
+            try:
+                os.replace(staging, out)
+            except OSError:
+                if previous is not None:
+                    os.replace(previous / out.name, out)
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            if previous is not None:
+                shutil.rmtree(previous, ignore_errors=True)
+        return [out / name for name in names]
+
+    def _write(self, folder):
+        """Write every output file into ``folder``; return their names."""
         import matplotlib.pyplot as plt
 
         from .plots import plot_accuracy_vs_time, plot_learning_curves
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [out / "results.csv", out / "results.json", out / "results.md"]
-        self.to_csv(written[0])
-        self.to_json(written[1])
-        written[2].write_text(self.to_markdown() + "\n", encoding="utf-8")
+        names = ["results.csv", "results.json", "results.md"]
+        self.to_csv(folder / names[0])
+        self.to_json(folder / names[1])
+        (folder / names[2]).write_text(self.to_markdown() + "\n", encoding="utf-8")
         figures = {"learning_curves.png": plot_learning_curves(self).get_figure(),
                    "accuracy_vs_time.png": plot_accuracy_vs_time(self)}
         for filename, kind in (("confusion_best_classical.png", "features"), ("confusion_cnn.png", "cnn")):
             name = self.best(kind)
             if name is not None:
                 figures[filename] = self.reports[name].plot()
+                figures[filename].tight_layout()
         for filename, figure in figures.items():
-            figure.tight_layout()
-            figure.savefig(out / filename, dpi=100)
-            plt.close(figure)
-            written.append(out / filename)
-        return written
+            # bbox "tight" takes in the legends drawn outside the axes.
+            try:
+                figure.savefig(folder / filename, dpi=100, bbox_inches="tight")
+            finally:
+                plt.close(figure)
+            names.append(filename)
+        return names

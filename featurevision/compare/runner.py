@@ -22,7 +22,7 @@ from ..datasets import load_dataset, take, train_val_test_split
 from ..evaluation.report import class_scores, report_from_predictions
 from ..features import BaseImageFeatures
 from ..models import make_classifier
-from .methods import build_features, parse_method, tuning_grid
+from .methods import build_features, check_methods, tuning_grid
 from .result import CompareResult
 
 __all__ = ["CompareResult", "compare"]
@@ -164,7 +164,7 @@ def _fit_classifier(method, X, y, train, val, tune, random_state):
     return best
 
 
-def _run_fold(method, data, fold, features, sizes, tune, random_state):
+def _run_fold(method, data, fold, features, sizes, tune, random_state, progress=False):
     """Fit, validate, test and learning-curve one method on one fold; a dict of raw results."""
     images, y = data.images, data.target
     train, val, test = fold
@@ -182,6 +182,9 @@ def _run_fold(method, data, fold, features, sizes, tune, random_state):
             return take(images, index)
 
         model, params, per_image, n_features = clone(method.estimator), {}, 0.0, None
+        # The CNN is the longest single step: let it show its epochs.
+        if progress and method.kind == "cnn" and "verbose" in model.get_params(deep=False):
+            model.set_params(verbose=max(1, model.get_params(deep=False)["verbose"] or 0))
         start = time.perf_counter()
         model.fit(inputs(train), y[train])
         fit_time = time.perf_counter() - start
@@ -208,7 +211,8 @@ def _run_fold(method, data, fold, features, sizes, tune, random_state):
                 fit_time=fit_time, predict_time=predict_time,
                 extract_ms=1000 * per_image if method.kind == "features" else None,
                 val_accuracy=val_accuracy, curve=curve, params=params, n_features=n_features,
-                model_bytes=_pickled_size(fitted))
+                model_bytes=_pickled_size(fitted), n_train=len(train),
+                epochs=getattr(model, "n_iter_", None) if method.kind == "cnn" else None)
 
 
 def _summarise(method, runs, data, sizes):
@@ -243,6 +247,31 @@ def _summarise(method, runs, data, sizes):
         **{_size_label(size): acc for size, (_, acc) in zip(sizes, curve)},
     }
     return row, report, curve
+
+
+def _chance_note(row, y_test, runs):
+    """A note when the test accuracy is no better than always guessing the commonest class.
+
+    One-sided binomial test at the 5% level against that guess's accuracy on the test
+    set: a small test set needs a clear margin before a score counts as learnt.
+    """
+    from scipy.stats import binomtest
+
+    _, counts = np.unique(y_test, return_counts=True)
+    guess = counts.max() / len(y_test)
+    right = int(round(row["test_accuracy"] * len(y_test)))
+    p_value = binomtest(right, len(y_test), guess, alternative="greater").pvalue
+    if p_value <= 0.05:
+        return None
+    note = (f"{row['method']}: test accuracy {row['test_accuracy']:.3f} is at chance level "
+            f"({right} of {len(y_test)} test images right; always guessing the commonest class "
+            f"scores {guess:.3f}; binomial p={p_value:.2f})")
+    if row["kind"] == "cnn":
+        epochs = [r["epochs"] for r in runs if r.get("epochs")]
+        if epochs:
+            note += (f"; the CNN trained {max(epochs)} epochs on {runs[0]['n_train']} images: "
+                     "too few images or steps to learn from, raise --cnn-epochs or add images")
+    return note
 
 
 def _failed_row(method, error, sizes):
@@ -298,33 +327,44 @@ def compare(dataset, methods=("tiny:knn", "tiny:svm"), train_sizes=(1.0,), split
     Returns
     -------
     CompareResult
-        A method that fails (an unknown name, bad parameters, an error while fitting) is
-        a ``failed`` row with its error; the other methods still run.
+        A method that fails while running (an error while fitting) is a ``failed`` row
+        with its error; the other methods still run. A method whose test accuracy is no
+        better than chance gets ``flag`` "at chance" and a note.
+
+    Raises
+    ------
+    ValueError
+        Before any work: for every method that cannot be understood (unknown extractor,
+        classifier or parameter, a parameter value out of range), listed together with
+        the valid names; for labels of fewer than two classes.
 
     Examples
     --------
     >>> from featurevision.datasets import load_digits
-    >>> result = compare(load_digits(), methods=["tiny(size=8):knn", "tiny:nope"], train_sizes=(0.5, 1.0))
-    >>> [(row["method"], row["status"]) for row in result.table]
-    [('tiny(size=8):knn', 'ok'), ('tiny:nope', 'failed')]
-    >>> result.table[0]["test_accuracy"] > 0.9
-    True
+    >>> result = compare(load_digits(), methods=["tiny(size=8):knn"], train_sizes=(0.5, 1.0))
+    >>> result.table[0]["status"], result.table[0]["test_accuracy"] > 0.9
+    ('ok', True)
+    >>> compare(load_digits(), methods=["tiny:nope"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid method 'tiny:nope': unknown classifier 'nope'; available: [...]
     """
     from tqdm.auto import tqdm
 
+    parsed = check_methods(methods, random_state=random_state, cnn_params=cnn_params)
     data, name = _as_dataset(dataset)
     y = np.asarray(data.target)
     if y.ndim != 1 or len(y) != len(data.images):
         raise ValueError(f"{len(data.images)} images but labels of shape {y.shape}")
     classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"compare needs at least two classes; the labels hold only {len(classes)} "
+                         f"({', '.join(map(str, classes))})")
     names = getattr(data, "target_names", None)
     names = np.asarray(names) if names is not None and len(names) == len(classes) else classes.astype(str)
     data = Bunch(images=data.images, target=y, classes=classes, target_names=names)
     sizes = tuple(train_sizes) if train_sizes else (1.0,)
     folds = _folds(y, split, cv, random_state)
-    parsed = [parse_method(m, random_state=random_state, cnn_params=cnn_params) for m in methods]
-    if len({m.name for m in parsed}) != len(parsed):
-        raise ValueError(f"method names must be unique, got {[m.name for m in parsed]}")
     specs = list(dict.fromkeys(m.features for m in parsed if m.kind == "features" and not m.error))
     notes = list(notes)
     bar = tqdm(total=len(specs) + len(parsed) * len(folds), disable=not progress, unit="step")
@@ -348,7 +388,8 @@ def compare(dataset, methods=("tiny:knn", "tiny:svm"), train_sizes=(1.0,), split
                 try:
                     for i, fold in enumerate(folds):
                         fold_features = features[method.features][i] if method.kind == "features" else None
-                        runs.append(_run_fold(method, data, fold, fold_features, sizes, tune, random_state))
+                        runs.append(_run_fold(method, data, fold, fold_features, sizes, tune, random_state,
+                                              progress))
                         bar.update()
                 except Exception as exc:  # reported in the table; the other methods still run
                     error = f"{type(exc).__name__}: {exc}"
@@ -362,6 +403,10 @@ def compare(dataset, methods=("tiny:knn", "tiny:svm"), train_sizes=(1.0,), split
             continue
         row, reports[method.name], curves[method.name] = _summarise(method, runs, data, sizes)
         rows.append(row)
+        chance = _chance_note(row, reports[method.name].y_true, runs)
+        if chance:
+            row["flag"] = "at chance"
+            notes.append(chance)
     bar.close()
     first = folds[0]
     info = {

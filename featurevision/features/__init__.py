@@ -60,12 +60,10 @@ REGISTRY = {
 }
 
 
-def _build(name, common):
+def _build(name):
     if name not in REGISTRY:
         raise ValueError(f"unknown feature extractor {name!r}; available: {sorted(REGISTRY)}")
-    extractor = REGISTRY[name]()
-    accepted = extractor.get_params(deep=False)
-    return extractor.set_params(**{k: v for k, v in common.items() if k in accepted})
+    return REGISTRY[name]()
 
 
 def make_features(spec, **common):
@@ -77,7 +75,8 @@ def make_features(spec, **common):
         Registry names joined by ``+``, e.g. ``"hog+lbp"``.
     **common
         Parameters given to every extractor that accepts them (``n_jobs``,
-        ``image_shape``, ``memory`` ...); the others are ignored for that extractor.
+        ``image_shape``, ``memory`` ...). Each must be accepted by at least one of the
+        extractors: a name none of them has (a misspelling) is a ValueError.
 
     Returns
     -------
@@ -91,11 +90,24 @@ def make_features(spec, **common):
     TinyImage(size=8)
     >>> type(make_features("tiny+tiny")).__name__
     'FeatureUnion'
+    >>> make_features("tiny", sise=8)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: make_features('tiny'): no extractor accepts the option 'sise'; valid options: ['color', ...]
     """
     names = [name.strip() for name in spec.split("+") if name.strip()]
     if not names:
         raise ValueError(f"no extractor named in {spec!r}; available: {sorted(REGISTRY)}")
-    extractors = [(name, _build(name, common)) for name in names]
+    extractors = [(name, _build(name)) for name in names]
+    accepted = [set(extractor.get_params(deep=False)) for _, extractor in extractors]
+    unknown = [key for key in common if not any(key in params for params in accepted)]
+    if unknown:
+        quoted = ", ".join(repr(key) for key in unknown)
+        raise ValueError(f"make_features({spec!r}): no extractor accepts the option"
+                         f"{'s' if len(unknown) > 1 else ''} {quoted}; valid options: "
+                         f"{sorted(set().union(*accepted))}")
+    for (_, extractor), params in zip(extractors, accepted):
+        extractor.set_params(**{k: v for k, v in common.items() if k in params})
     if len(extractors) == 1:
         return extractors[0][1]
     steps, seen = [], {}

@@ -14,6 +14,9 @@ def test_version_and_datasets(capsys):
     assert "digits" in listing and "1797 images" in listing and "textures" in listing
 
 
-def test_no_command_prints_help(capsys):
+def test_no_command_prints_help_and_an_error_line_to_stderr(capsys):
     assert main([]) == 2
-    assert "datasets" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("featurevision: error: a command is required") and "datasets" in last

@@ -1,5 +1,6 @@
 import csv
 import json
+import re
 import sys
 
 import matplotlib
@@ -7,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
 from sklearn.pipeline import make_pipeline
 
 from featurevision.compare import compare
@@ -57,24 +59,64 @@ def test_accuracy_matches_the_same_pipeline_fitted_by_hand(two_methods, digits):
 
 
 class _Boom(ClassifierMixin, BaseEstimator):
+    def __init__(self, message="boom at fit"):
+        self.message = message
+
     def fit(self, X, y):
-        raise RuntimeError("boom at fit")
+        raise RuntimeError(self.message)
 
     def predict(self, X):
         return np.zeros(len(X))
 
 
-def test_a_failing_method_is_reported_with_its_error_and_the_others_finish(digits):
-    result = compare(digits, methods=["tiny(size=-1):svm", "tiny(size=8):knn", "tiny:svm(C=-1)", "nope:svm",
-                                      "tiny:svm:extra", ("boom", _Boom())])
+def test_a_method_failing_at_fit_is_reported_in_full_and_the_others_finish(digits):
+    long = "boom at fit, " + "with a long explanation " * 6
+    result = compare(digits, methods=["tiny(size=8):knn", ("boom", _Boom(long))])
     rows = {row["method"]: row for row in result.table}
     assert rows["tiny(size=8):knn"]["status"] == "ok" and rows["tiny(size=8):knn"]["test_accuracy"] > 0.9
-    assert "size" in rows["tiny(size=-1):svm"]["error"] and rows["tiny(size=-1):svm"]["status"] == "failed"
-    assert "'C' parameter" in rows["tiny:svm(C=-1)"]["error"]
-    assert "unknown feature extractor 'nope'" in rows["nope:svm"]["error"]
-    assert "one ':'" in rows["tiny:svm:extra"]["error"]
-    assert rows["boom"]["error"] == "RuntimeError: boom at fit"
-    assert "boom at fit" in str(result) and list(result.reports) == ["tiny(size=8):knn"]
+    assert rows["boom"]["status"] == "failed" and rows["boom"]["error"] == f"RuntimeError: {long}"
+    # Not cut: the whole message in the console table and in Markdown.
+    assert " ".join(long.split()) in str(result) and " ".join(long.split()) in result.to_markdown()
+    assert list(result.reports) == ["tiny(size=8):knn"]
+
+
+@pytest.mark.parametrize("method, message", [
+    ("tiny(size=-1):svm", "size"),
+    ("tiny:svm(C=-1)", "'C' parameter"),
+    ("nope:svm", "unknown feature extractor 'nope'; available: ["),
+    ("hog:svn", "unknown classifier 'svn'; available: ['chi2-svm'"),
+    ("tiny:svm:extra", "one ':'"),
+    ("tiny(sise=8):svm", "extractor 'tiny' has no parameter 'sise'; valid: ["),
+    ("tiny:svm(gama=1)", "classifier 'svm' (SVC) has no parameter 'gama'; valid: ['C'"),
+    ("tiny(size=8", "cannot read"),
+])
+def test_every_bad_method_is_a_value_error_before_any_work(method, message, monkeypatch):
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the dataset was read before the methods were checked")
+
+    monkeypatch.setattr("featurevision.compare.runner._as_dataset", no_loading)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        compare("digits", methods=["tiny:knn", method])
+
+
+def test_all_bad_methods_are_listed_at_once():
+    with pytest.raises(ValueError) as info:
+        compare("digits", methods=["hog:svn", "tiny:knn", "nope:svm"])
+    assert "'hog:svn'" in str(info.value) and "'nope:svm'" in str(info.value) and "'tiny:knn'" not in str(info.value)
+
+
+def test_one_class_is_refused(digits):
+    with pytest.raises(ValueError, match="needs at least two classes"):
+        compare((digits.images[:50], np.zeros(50, dtype=int)), methods=["tiny:knn"])
+
+
+def test_a_method_at_chance_is_flagged_in_the_table_and_the_notes(digits):
+    result = compare((digits.images[:300], digits.target[:300]),
+                     methods=[("constant", DummyClassifier()), "tiny(size=8):knn"])
+    rows = {row["method"]: row for row in result.table}
+    assert rows["constant"]["flag"] == "at chance" and not rows["tiny(size=8):knn"].get("flag")
+    assert any(note.startswith("constant: test accuracy") and "chance level" in note for note in result.notes)
+    assert "at chance" in str(result) and "at chance" in result.to_markdown()
 
 
 class _CountingTiny(TinyImage):

@@ -75,7 +75,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         The net's input ``(h, w)``. None takes the first training image's size. Images
         of another size are resized (area averaging when shrinking, bilinear otherwise).
     epochs : int, default=15
-        Passes over the training images (fewer when early stopping ends training).
+        Passes over the training images (fewer when early stopping ends training; more
+        when that many passes make fewer than ``min_steps`` optimisation steps).
+    min_steps : int, default=200
+        The fewest optimisation steps (batches) training takes: on a small dataset, with
+        one or two batches per epoch, ``epochs`` passes are too few steps to learn
+        anything. 0 makes ``epochs`` exact.
     batch_size : int, default=128
     optimizer : {"adamw", "sgd", "adam"}, default="adamw"
         SGD uses Nesterov momentum 0.9.
@@ -138,13 +143,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from featurevision.datasets import load_digits
     >>> digits = load_digits()
-    >>> cnn = CNNClassifier(width=8, depth=1, n_stages=2, epochs=2, flip=False, random_state=0)
+    >>> cnn = CNNClassifier(width=8, depth=1, n_stages=2, epochs=2, min_steps=0, flip=False,
+    ...                     random_state=0)
     >>> cnn.fit(digits.images[:400], digits.target[:400]).predict(digits.images[:3]).shape
     (3,)
     """
 
     def __init__(self, architecture="vgg", width=24, depth=2, n_stages=3, input_size=None,
-                 epochs=15, batch_size=128, optimizer="adamw", learning_rate=None,
+                 epochs=15, min_steps=200, batch_size=128, optimizer="adamw", learning_rate=None,
                  lr_schedule="onecycle", weight_decay=None, label_smoothing=0.1, crop_padding=2,
                  flip=True, validation_fraction=None, n_iter_no_change=5, device="auto",
                  precision="auto", num_workers=0, n_threads=None, random_state=None, verbose=0):
@@ -158,6 +164,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.n_stages = n_stages
         self.input_size = input_size
         self.epochs = epochs
+        self.min_steps = min_steps
         self.batch_size = batch_size
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -191,7 +198,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         check_option("precision", self.precision, ("auto", "fp32", "bf16", "fp16"))
         for name in ("width", "depth", "n_stages", "epochs", "batch_size"):
             check_scalar(getattr(self, name), name, numbers.Integral, min_val=1)
-        for name in ("crop_padding", "num_workers", "verbose"):
+        for name in ("min_steps", "crop_padding", "num_workers", "verbose"):
             check_scalar(getattr(self, name), name, numbers.Integral, min_val=0)
         if self.learning_rate is not None:
             check_scalar(self.learning_rate, "learning_rate", numbers.Real, min_val=0,
@@ -337,7 +344,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         --------
         >>> from featurevision.datasets import load_digits
         >>> d = load_digits()
-        >>> cnn = CNNClassifier(width=4, depth=1, n_stages=1, epochs=1, random_state=0)
+        >>> cnn = CNNClassifier(width=4, depth=1, n_stages=1, epochs=1, min_steps=0, random_state=0)
         >>> cnn.fit(d.images[:100], d.target[:100]).preprocess(d.images[:2]).shape
         (2, 1, 8, 8)
         """
@@ -427,7 +434,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         >>> import os, tempfile
         >>> from featurevision.datasets import load_digits
         >>> d = load_digits()
-        >>> cnn = CNNClassifier(width=4, depth=1, n_stages=1, epochs=1, random_state=0)
+        >>> cnn = CNNClassifier(width=4, depth=1, n_stages=1, epochs=1, min_steps=0, random_state=0)
         >>> path = os.path.join(tempfile.mkdtemp(), "cnn.pt")
         >>> cnn.fit(d.images[:100], d.target[:100]).save(path)
         >>> CNNClassifier.load(path).classes_.tolist() == cnn.classes_.tolist()

@@ -213,8 +213,12 @@ class Trainer:
             return torch.optim.SGD(groups, lr=lr, momentum=0.9, nesterov=True)
         return (torch.optim.AdamW if name == "adamw" else torch.optim.Adam)(groups, lr=lr)
 
+    def _n_epochs(self, steps_per_epoch):
+        """``epochs``, or more where that is fewer than ``min_steps`` optimisation steps."""
+        return max(self.est.epochs, -(-self.est.min_steps // steps_per_epoch))
+
     def _scheduler(self, optimizer, steps_per_epoch):
-        total = self.est.epochs * steps_per_epoch
+        total = self._n_epochs(steps_per_epoch) * steps_per_epoch
         if self.est.lr_schedule == "onecycle":
             return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: one_cycle(step, total))
         if self.est.lr_schedule == "cosine":
@@ -259,7 +263,8 @@ class Trainer:
         return loss.item() / len(val_idx), correct.item() / len(val_idx)
 
     def fit(self, source, y, train_idx, val_idx):
-        """Train for up to ``epochs``; with ``val_idx``, stop early and keep the best weights."""
+        """Train for up to ``epochs`` (at least ``min_steps`` steps); with ``val_idx``, stop
+        early and keep the best weights."""
         est = self.est
         steps = -(-len(train_idx) // est.batch_size)
         optimizer = self._optimizer()
@@ -269,7 +274,7 @@ class Trainer:
                                       enabled=self.dtype == torch.float16)
         criterion = nn.CrossEntropyLoss(label_smoothing=est.label_smoothing)
         best_loss, best_state, stale = np.inf, None, 0
-        epochs = tqdm(range(est.epochs), desc=type(est).__name__, unit="epoch",
+        epochs = tqdm(range(self._n_epochs(steps)), desc=type(est).__name__, unit="epoch",
                       disable=not est.verbose)
         for epoch in epochs:
             began = time.perf_counter()
