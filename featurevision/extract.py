@@ -57,6 +57,9 @@ class ExtractionResult:
     ----------
     out : str or os.PathLike
         The folder.
+    n_resumed : int, default=0
+        Images whose rows an earlier, interrupted run had already written and this run
+        skipped (:func:`extract_to_disk` sets it; 0 for a fresh run).
 
     Attributes
     ----------
@@ -67,6 +70,8 @@ class ExtractionResult:
     errors : list of dict
         One ``{"index", "path", "error"}`` per image that failed, by index.
     out : pathlib.Path
+    n_resumed : int
+        As given.
 
     Raises
     ------
@@ -85,8 +90,9 @@ class ExtractionResult:
     (1, 4)
     """
 
-    def __init__(self, out):
+    def __init__(self, out, n_resumed=0):
         self.out = Path(out)
+        self.n_resumed = n_resumed
         if not (self.out / ERRORS_FILE).is_file():
             raise ValueError(
                 f"{str(self.out)!r} holds no finished extraction (no {ERRORS_FILE}); "
@@ -188,12 +194,13 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
 
     bounds = [(a, min(a + chunk_size, len(paths))) for a in range(0, len(paths), chunk_size)]
     pending = _pending_chunks(out, paths, bounds, verify)
+    done = len(paths) - sum(bounds[k][1] - bounds[k][0] for k in pending)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        done = len(paths) - sum(bounds[k][1] - bounds[k][0] for k in pending)
-        bar = tqdm(total=len(paths), initial=done, desc="extract_to_disk", unit="img")
+        bar = tqdm(total=len(paths), initial=done, desc=f"extract {type(extractor).__name__}",
+                   unit="img")
     target = (str((out / FEATURES_FILE).resolve()), np.load(out / FEATURES_FILE, mmap_mode="r").offset)
     jobs = [(worker, k, paths[slice(*bounds[k])], bounds[k][0], n_features, on_error, target, verify)
             for k in pending]
@@ -211,7 +218,7 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
     for k in range(len(bounds)):
         errors.extend(json.loads(_marker(out, k).read_text(encoding="utf-8"))["errors"])
     _write_json(out / ERRORS_FILE, errors)
-    return ExtractionResult(out)
+    return ExtractionResult(out, n_resumed=done)
 
 
 def _check_paths(paths):

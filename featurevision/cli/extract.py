@@ -119,12 +119,34 @@ def run(args):
     )
     n, d = result.features.shape
     where = result.out / "features.npy"
+    if result.n_resumed:
+        print(f"resumed: {result.n_resumed} of {n} images were already extracted and were "
+              f"skipped; extracted the other {n - result.n_resumed}")
     print(f"wrote {n}×{d} features to {where} ({len(result.errors)} errors)")
+    labels = _class_labels(Path(args.source), paths)
+    if labels is not None:
+        (result.out / LABELS_FILE).write_text("\n".join(labels) + "\n", encoding="utf-8")
+        print(f"wrote the class of each image (its folder under the source) to "
+              f"{result.out / LABELS_FILE}")
     for error in result.errors[:5]:
         print(f"  {error['error']}")
     if len(result.errors) > 5:
         print(f"  ... see {result.out / 'errors.json'}")
     return 1 if result.errors else 0
+
+
+#: One class name per row of features.npy, written for a folder of class subfolders.
+LABELS_FILE = "labels.txt"
+
+
+def _class_labels(source, paths):
+    """The first folder under ``source`` of every path, when every image sits in one."""
+    if not source.is_dir():
+        return None
+    parts = [Path(p).relative_to(source).parts for p in paths]
+    if not all(len(part) >= 2 for part in parts):
+        return None
+    return [part[0] for part in parts]
 
 
 def _list_images(source):

@@ -43,6 +43,16 @@ def test_folder_with_registry_features(folder, tmp_path, capsys):
     ]
     expected = TinyImage(size=4).fit(paths).transform(paths)
     np.testing.assert_array_equal(np.load(out / "features.npy"), expected)
+    labels = (out / "labels.txt").read_text().splitlines()
+    assert labels == ["class0"] * 3 + ["class1"] * 3
+
+
+def test_a_rerun_says_it_resumed_and_what_it_skipped(folder, tmp_path, capsys):
+    argv = (str(folder), "-o", str(tmp_path / "out"), "--features", "tiny", "--chunk-size", "4")
+    assert run(_parse(*argv)) == 0
+    assert "resumed" not in capsys.readouterr().out
+    assert run(_parse(*argv)) == 0
+    assert "resumed: 6 of 6 images were already extracted" in capsys.readouterr().out
 
 
 def test_list_file_with_saved_model_and_recorded_errors(folder, tmp_path, capsys):
