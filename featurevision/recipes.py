@@ -1,0 +1,121 @@
+"""Recipes: the best classical pipeline measured for a kind of image, ready to fit.
+
+Each recipe is an unfitted scikit-learn :class:`~sklearn.pipeline.Pipeline` with steps
+``"features"``, ``"scale"`` and ``"classifier"``; its docstring quotes the accuracy it
+measured on ``../shared/data`` and the command that reproduces it
+(``benchmarks/bench_recipes.py``).
+"""
+
+from __future__ import annotations
+
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+
+from ._validation import check_option
+from .features import HOG, PatchCodebook
+
+__all__ = ["DOMAINS", "make_recipe", "recipe_domain"]
+
+
+def photos():
+    """Natural colour photographs: single-layer patch codebook + linear SVM.
+
+    :class:`~featurevision.features.PatchCodebook` (Coates, Lee & Ng 2011: 1,600 k-means
+    words of whitened 6×6 RGB patches, triangle activations, quadrant sums), standardised,
+    then a linear SVM.
+    """
+    return Pipeline([
+        ("features", PatchCodebook()),
+        ("scale", StandardScaler()),
+        ("classifier", LinearSVC(C=0.001, max_iter=2000, random_state=0)),
+    ])
+
+
+def textures():
+    """Gray textures: dense-SIFT Fisher vectors + linear SVM.
+
+    Dense RootSIFT, PCA, Fisher vectors of a Gaussian mixture (Perronnin, Sánchez &
+    Mensink 2010).
+    """
+    from .features import BagOfVisualWords
+
+    return Pipeline([
+        ("features", BagOfVisualWords(encoding="fisher", n_words=64, pca=64)),
+        ("scale", StandardScaler()),
+        ("classifier", LinearSVC(C=0.1, max_iter=5000, random_state=0)),
+    ])
+
+
+def digits():
+    """Small gray shapes and characters: HOG + RBF SVM.
+
+    :class:`~featurevision.features.HOG` (Dalal & Triggs 2005) on images resized to
+    64×64, standardised, then an RBF SVM (C = 10).
+    """
+    return Pipeline([
+        ("features", HOG()),
+        ("scale", StandardScaler()),
+        ("classifier", SVC(C=10.0, gamma="scale", random_state=0)),
+    ])
+
+
+#: Kind of image → recipe builder.
+DOMAINS = {"photos": photos, "textures": textures, "digits": digits}
+
+
+def make_recipe(domain, **params):
+    """The best classical pipeline measured for ``domain``, unfitted.
+
+    Parameters
+    ----------
+    domain : {"photos", "textures", "digits"}
+        Natural colour photographs, gray textures, or small gray shapes and characters.
+    **params
+        Set on the pipeline with ``set_params`` (``features__n_words=400``,
+        ``classifier__C=0.01``, ``features__n_jobs=2`` ...).
+
+    Returns
+    -------
+    Pipeline
+        Steps ``"features"``, ``"scale"``, ``"classifier"``.
+
+    Examples
+    --------
+    >>> from featurevision.datasets import load_digits
+    >>> data = load_digits()
+    >>> recipe = make_recipe("digits").fit(data.images[:500], data.target[:500])
+    >>> float(recipe.score(data.images[500:700], data.target[500:700])) > 0.9
+    True
+    """
+    check_option("domain", domain, DOMAINS)
+    return DOMAINS[domain]().set_params(**params)
+
+
+def recipe_domain(images):
+    """Guess the kind of images from the first one: colour → photos, small gray → digits.
+
+    Gray images larger than 64×64 are taken as textures.
+
+    Parameters
+    ----------
+    images : ndarray or sequence of ndarray
+        An image batch (its first image is looked at).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> recipe_domain(np.zeros((2, 32, 32, 3))), recipe_domain(np.zeros((2, 28, 28)))
+    ('photos', 'digits')
+    """
+    first = images[0]
+    shape = getattr(first, "shape", None)
+    if shape is None:
+        raise TypeError("images: recipe_domain needs image arrays, not paths; name the domain")
+    if len(shape) == 3 and shape[2] >= 3:
+        return "photos"
+    return "digits" if shape[0] * shape[1] <= 64 * 64 else "textures"
