@@ -8,10 +8,11 @@ measured on ``../shared/data`` and the command that reproduces it
 
 from __future__ import annotations
 
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
+from ._images import check_images
 from ._validation import check_option
 from .features import HOG, PatchCodebook
 
@@ -99,7 +100,7 @@ def recipe_domain(images):
 
     Parameters
     ----------
-    images : ndarray or sequence of ndarray
+    images : ndarray, sequence of ndarray or of paths
         An image batch (its first image is looked at).
 
     Returns
@@ -112,10 +113,7 @@ def recipe_domain(images):
     >>> recipe_domain(np.zeros((2, 32, 32, 3))), recipe_domain(np.zeros((2, 28, 28)))
     ('photos', 'digits')
     """
-    first = images[0]
-    shape = getattr(first, "shape", None)
-    if shape is None:
-        raise TypeError("images: recipe_domain needs image arrays, not paths; name the domain")
+    shape = check_images(images)[0].shape
     if len(shape) == 3 and shape[2] >= 3:
         return "photos"
     return "digits" if shape[0] * shape[1] <= 64 * 64 else "textures"

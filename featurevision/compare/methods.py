@@ -93,8 +93,24 @@ def make_cnn(params=None, random_state=None):
     return cnn.set_params(**params)
 
 
-def parse_method(method, random_state=None, cnn_params=None):
+def _recipe(name, domain):
+    """``"recipe:photos"``, or ``"recipe"`` for the dataset's ``domain``: a recipe's pipeline."""
+    from ..recipes import DOMAINS, make_recipe
+
+    head = _split_top(name, ":")
+    domain = head[1].strip() if len(head) == 2 else domain
+    if domain is None:
+        raise ValueError(f"method {name!r}: name the recipe's domain, one of "
+                         f"{[f'recipe:{d}' for d in DOMAINS]}")
+    return Method(name=f"recipe:{domain}", kind="estimator", estimator=make_recipe(domain))
+
+
+def parse_method(method, random_state=None, cnn_params=None, domain=None):
     """Turn one entry of ``compare(methods=...)`` into a :class:`Method`.
+
+    ``"recipe:photos"`` (or ``"textures"``, ``"digits"``) is the pipeline of
+    :func:`~featurevision.recipes.make_recipe`; a bare ``"recipe"`` is the one of
+    ``domain``, the dataset's kind.
 
     A failure to understand it is kept in ``Method.error`` (so the benchmark reports it in
     its table) rather than raised.
@@ -122,6 +138,8 @@ def parse_method(method, random_state=None, cnn_params=None):
     name = method.strip()
     try:
         head = _split_top(name, ":")
+        if head[0].strip() == "recipe":
+            return _recipe(name, domain)
         if len(head) == 1:
             cnn_name, params = _parse_call(name, "method")
             if cnn_name != "cnn":
@@ -181,6 +199,9 @@ def available_methods(methods):
     kept, notes = [], []
     for method in methods:
         head = _split_top(method, ":")
+        if head[0].strip() == "recipe":
+            kept.append(method)
+            continue
         if len(head) == 1 and _parse_call(method, "method")[0] == "cnn":
             try:
                 make_cnn()

@@ -22,6 +22,7 @@ from ..datasets import load_dataset, take, train_val_test_split
 from ..evaluation.report import class_scores, report_from_predictions
 from ..features import BaseImageFeatures
 from ..models import make_classifier
+from ..recipes import recipe_domain
 from .methods import build_features, parse_method, tuning_grid
 from .result import CompareResult
 
@@ -322,7 +323,9 @@ def compare(dataset, methods=("tiny:knn", "tiny:svm"), train_sizes=(1.0,), split
     data = Bunch(images=data.images, target=y, classes=classes, target_names=names)
     sizes = tuple(train_sizes) if train_sizes else (1.0,)
     folds = _folds(y, split, cv, random_state)
-    parsed = [parse_method(m, random_state=random_state, cnn_params=cnn_params) for m in methods]
+    domain = recipe_domain(data.images) if "recipe" in methods else None
+    parsed = [parse_method(m, random_state=random_state, cnn_params=cnn_params, domain=domain)
+              for m in methods]
     if len({m.name for m in parsed}) != len(parsed):
         raise ValueError(f"method names must be unique, got {[m.name for m in parsed]}")
     specs = list(dict.fromkeys(m.features for m in parsed if m.kind == "features" and not m.error))
