@@ -85,9 +85,9 @@ def make_recipe(domain, **params):
     --------
     >>> from featurevision.datasets import load_digits
     >>> data = load_digits()
-    >>> recipe = make_recipe("digits").fit(data.images[:500], data.target[:500])
-    >>> float(recipe.score(data.images[500:700], data.target[500:700])) > 0.9
-    True
+    >>> recipe = make_recipe("digits").fit(data.images[::2], data.target[::2])
+    >>> round(float(recipe.score(data.images[1::2], data.target[1::2])), 2)
+    0.99
     """
     check_option("domain", domain, DOMAINS)
     return DOMAINS[domain]().set_params(**params)

@@ -88,7 +88,8 @@ class PatchCodebook(BaseImageFeatures):
     Notes
     -----
     Images smaller than ``patch_size`` are enlarged to it first, so every image gives
-    at least one patch. Activations run in blocks of at most 32 MiB, as GEMMs.
+    at least one patch. Activations run image by image, as GEMMs over bands of at most
+    32 MiB of activations, so a row does not depend on the other images of the batch.
 
     Examples
     --------
@@ -124,12 +125,6 @@ class PatchCodebook(BaseImageFeatures):
     @property
     def pixel_form(self):
         return "rgb_float" if self.color else "gray_float"
-
-    @property
-    def pixel_budget(self):
-        # One call's patches (about pixels / step²) times the words fill one block.
-        rows = max(1, _BLOCK_BYTES // (4 * int(self.n_words)))
-        return rows * int(self.step) ** 2
 
     def _check_params(self):
         check_scalar(self.n_words, "n_words", numbers.Integral, min_val=1)
@@ -212,26 +207,30 @@ class PatchCodebook(BaseImageFeatures):
 
     def _extract_batch(self, stack):
         windows = self._windows(stack)[:, ::self.step, ::self.step]
-        m, rows, cols = windows.shape[:3]
+        rows, cols = windows.shape[1:3]
         n_rows, n_cols = check_grid(self.grid)
         row_edges, col_edges = cell_edges(rows, n_rows), cell_edges(cols, n_cols)
-        pooled = np.zeros((m, n_rows, n_cols, self.n_words), np.float32)
-        band = max(1, _BLOCK_BYTES // (4 * self.n_words * m * cols))
-        for top in range(0, rows, band):
-            bottom = min(rows, top + band)
-            # One copy out of the strided view; the input stack is never written to.
-            patches = np.array(windows[:, top:bottom], dtype=np.float32)
-            patches = self._normalize(patches.reshape(m * (bottom - top) * cols, -1))
-            codes = word_activations(self._whiten(patches), self.codebook_, self.activation,
-                                     self.alpha).reshape(m, bottom - top, cols, -1)
-            for r in range(n_rows):
-                first, last = max(top, row_edges[r]), min(bottom, row_edges[r + 1])
-                if first >= last:
-                    continue
-                strip = codes[:, first - top:last - top].sum(axis=1)
-                for c in range(n_cols):
-                    pooled[:, r, c] += strip[:, col_edges[c]:col_edges[c + 1]].sum(axis=1)
-        return pooled.reshape(m, -1)
+        pooled = np.zeros((len(stack), n_rows, n_cols, self.n_words), np.float32)
+        band = max(1, _BLOCK_BYTES // (4 * self.n_words * cols))
+        # One image per GEMM: BLAS may round a row differently in a different batch, and
+        # the triangle's mean(z) − z_k amplifies that; per image, a row is the same
+        # whatever images share the call.
+        for image_windows, image_pooled in zip(windows, pooled):
+            for top in range(0, rows, band):
+                bottom = min(rows, top + band)
+                # One copy out of the strided view; the input stack is never written to.
+                patches = np.array(image_windows[top:bottom], dtype=np.float32)
+                patches = self._normalize(patches.reshape((bottom - top) * cols, -1))
+                codes = word_activations(self._whiten(patches), self.codebook_, self.activation,
+                                         self.alpha).reshape(bottom - top, cols, -1)
+                for r in range(n_rows):
+                    first, last = max(top, row_edges[r]), min(bottom, row_edges[r + 1])
+                    if first >= last:
+                        continue
+                    strip = codes[first - top:last - top].sum(axis=0)
+                    for c in range(n_cols):
+                        image_pooled[r, c] += strip[col_edges[c]:col_edges[c + 1]].sum(axis=0)
+        return pooled.reshape(len(stack), -1)
 
     def _extract(self, image):
         return self._extract_batch(image[None])[0]
