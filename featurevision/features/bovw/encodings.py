@@ -133,15 +133,14 @@ def word_activations(descriptors, centres, activation="triangle", alpha=0.5):
     >>> word_activations(x, c, "hard").tolist()
     [[0.0, 1.0, 0.0]]
     """
+    if activation == "hard":
+        onehot = np.zeros((len(descriptors), len(centres)), np.float32)
+        onehot[np.arange(len(descriptors)), nearest_words(descriptors, centres)] = 1
+        return onehot
     products = descriptors @ centres.T
     if activation == "soft_threshold":
         products -= alpha
         return np.maximum(products, 0, out=products)
-    if activation == "hard":
-        nearest = np.argmin(0.5 * np.einsum("ij,ij->i", centres, centres) - products, axis=1)
-        products[...] = 0
-        products[np.arange(len(products)), nearest] = 1
-        return products
     products *= -2
     products += np.einsum("ij,ij->i", centres, centres)
     products += np.einsum("ij,ij->i", descriptors, descriptors)[:, None]
