@@ -16,7 +16,7 @@ from ._images import check_images
 from ._validation import check_option
 from .features import HOG, PatchCodebook
 
-__all__ = ["DOMAINS", "make_recipe", "recipe_domain"]
+__all__ = ["DOMAINS", "digits", "make_recipe", "photos", "recipe_domain", "textures"]
 
 
 def photos():
@@ -25,6 +25,11 @@ def photos():
     :class:`~featurevision.features.PatchCodebook` (Coates, Lee & Ng 2011: 1,600 k-means
     words of whitened 6×6 RGB patches, triangle activations, quadrant sums), standardised,
     then a linear SVM.
+
+    Examples
+    --------
+    >>> photos().named_steps["features"]
+    PatchCodebook()
     """
     return Pipeline([
         ("features", PatchCodebook()),
@@ -38,6 +43,11 @@ def textures():
 
     Dense RootSIFT, PCA, Fisher vectors of a Gaussian mixture (Perronnin, Sánchez &
     Mensink 2010).
+
+    Examples
+    --------
+    >>> textures().named_steps["features"].encoding
+    'fisher'
     """
     from .features import BagOfVisualWords
 
@@ -57,6 +67,11 @@ def digits():
     Measured: 0.903 test accuracy on Fashion-MNIST (10,000 stratified training images,
     the official 10,000 test images), ``python benchmarks/bench_recipes.py digits --data
     ../shared/data``.
+
+    Examples
+    --------
+    >>> digits().named_steps["features"]
+    HOG()
     """
     return Pipeline([
         ("features", HOG()),
