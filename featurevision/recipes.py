@@ -24,7 +24,12 @@ def photos():
 
     :class:`~featurevision.features.PatchCodebook` (Coates, Lee & Ng 2011: 1,600 k-means
     words of whitened 6×6 RGB patches, triangle activations, quadrant sums), standardised,
-    then a linear SVM.
+    then a linear SVM (C = 0.001, chosen on a validation split of training images).
+
+    Measured: 0.495 test accuracy on the CIFAR-10 subset of ../shared/data with 1,000
+    training images (CNN: 0.452), 2,000 stratified test images,
+    ``python benchmarks/bench_recipes.py photos --data ../shared/data --sizes 1000``; the
+    8,000-image figure is in the README once measured.
 
     Examples
     --------
