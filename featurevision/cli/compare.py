@@ -24,6 +24,7 @@ DEFAULT_METHODS = (
     "lbp:chi2-svm", "hog+lbp:svm",
     "canny:rf", "gabor:svm", "tamura:rf", "glcm:rf",
     "sift_bovw:chi2-svm",
+    "recipe",
     "cnn",
 )
 

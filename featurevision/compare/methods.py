@@ -126,8 +126,27 @@ def _check_classifier(name, params):
         _check_values(step)
 
 
-def parse_method(method, random_state=None, cnn_params=None):
+def _recipe(name, domain):
+    """``"recipe:photos"``, or ``"recipe"`` for the dataset's ``domain``: a recipe's pipeline."""
+    from ..recipes import DOMAINS, make_recipe
+
+    head = _split_top(name, ":")
+    domain = head[1].strip() if len(head) == 2 else domain
+    if domain is None:
+        # A bare "recipe" checked before the data is read: its kind comes from the images.
+        return Method(name="recipe", kind="recipe")
+    if domain not in DOMAINS:
+        raise ValueError(f"method {name!r}: unknown recipe {domain!r}; available: "
+                         f"{[f'recipe:{d}' for d in DOMAINS]}")
+    return Method(name=f"recipe:{domain}", kind="estimator", estimator=make_recipe(domain))
+
+
+def parse_method(method, random_state=None, cnn_params=None, domain=None):
     """Turn one entry of ``compare(methods=...)`` into a :class:`Method`.
+
+    ``"recipe:photos"`` (or ``"textures"``, ``"digits"``) is the pipeline of
+    :func:`~featurevision.recipes.make_recipe`; a bare ``"recipe"`` is the one of
+    ``domain``, the dataset's kind (a placeholder of kind ``"recipe"`` while unknown).
 
     Extractor and classifier names, parameter names and the values that can be checked
     without data are all checked here. A failure is kept in ``Method.error`` rather than
@@ -156,6 +175,8 @@ def parse_method(method, random_state=None, cnn_params=None):
     name = method.strip()
     try:
         head = _split_top(name, ":")
+        if head[0].strip() == "recipe":
+            return _recipe(name, domain)
         if len(head) == 1:
             cnn_name, params = _parse_call(name, "method")
             if cnn_name != "cnn":
@@ -183,7 +204,7 @@ def parse_method(method, random_state=None, cnn_params=None):
         return Method(name=name, kind="features", error=str(exc))
 
 
-def check_methods(methods, random_state=None, cnn_params=None):
+def check_methods(methods, random_state=None, cnn_params=None, domain=None):
     """Parse every method, or raise one ValueError that lists every bad one.
 
     Run before any data is read, so a misspelt name costs nothing. A ``cnn`` that cannot
@@ -203,7 +224,8 @@ def check_methods(methods, random_state=None, cnn_params=None):
     ...
     ValueError: invalid method 'hog:svn': unknown classifier 'svn'; available: ['chi2-svm', 'knn', 'linear-svm', 'logreg', 'rf', 'svm']
     """
-    parsed = [parse_method(m, random_state=random_state, cnn_params=cnn_params) for m in methods]
+    parsed = [parse_method(m, random_state=random_state, cnn_params=cnn_params, domain=domain)
+              for m in methods]
     if not parsed:
         raise ValueError("no method given")
     bad = [m for m in parsed if m.error and not m.error.startswith("unavailable")]
@@ -250,6 +272,9 @@ def available_methods(methods):
     kept, notes = [], []
     for method in methods:
         head = _split_top(method, ":")
+        if head[0].strip() == "recipe":
+            kept.append(method)
+            continue
         if len(head) == 1 and _parse_call(method, "method")[0] == "cnn":
             try:
                 make_cnn()

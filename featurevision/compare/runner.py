@@ -22,6 +22,7 @@ from ..datasets import load_dataset, take, train_val_test_split
 from ..evaluation.report import class_scores, report_from_predictions
 from ..features import BaseImageFeatures
 from ..models import make_classifier
+from ..recipes import recipe_domain
 from .methods import build_features, check_methods, tuning_grid
 from .result import CompareResult
 
@@ -351,8 +352,12 @@ def compare(dataset, methods=("tiny:knn", "tiny:svm"), train_sizes=(1.0,), split
     """
     from tqdm.auto import tqdm
 
-    parsed = check_methods(methods, random_state=random_state, cnn_params=cnn_params)
+    check_methods(methods, random_state=random_state, cnn_params=cnn_params)
     data, name = _as_dataset(dataset)
+    # A bare "recipe" is the recipe of the dataset's kind, known once the images are.
+    domain = recipe_domain(data.images) if "recipe" in methods else None
+    parsed = check_methods(methods, random_state=random_state, cnn_params=cnn_params,
+                           domain=domain)
     y = np.asarray(data.target)
     if y.ndim != 1 or len(y) != len(data.images):
         raise ValueError(f"{len(data.images)} images but labels of shape {y.shape}")

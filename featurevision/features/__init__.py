@@ -21,6 +21,7 @@ from .gabor import GaborBank
 from .glcm import GLCM
 from .hog import HOG
 from .lbp import LBP
+from .patches import PatchCodebook
 from .tamura import Tamura
 from .tiny import TinyImage
 
@@ -36,6 +37,7 @@ __all__ = [
     "HOG",
     "HarrisCorners",
     "LBP",
+    "PatchCodebook",
     "Tamura",
     "TinyImage",
     "extract_descriptors",
@@ -51,6 +53,7 @@ REGISTRY = {
     "harris": HarrisCorners,
     "hog": HOG,
     "lbp": LBP,
+    "patch_codebook": PatchCodebook,
     "sift_bovw": BagOfVisualWords,
     "sift_fisher": partial(BagOfVisualWords, encoding="fisher", n_words=16, pca=64),
     "sift_vlad": partial(BagOfVisualWords, encoding="vlad", n_words=32),

@@ -2,13 +2,15 @@
 
 Every encoder works on one image's descriptors ``X`` (n × D, float32): the costly step
 (distances to the words, GMM posteriors) runs once, as GEMMs, and each spatial-pyramid
-cell then pools the per-descriptor statistics of its own rows.
+cell then pools the per-descriptor statistics of its own rows. The per-descriptor
+activations of Coates, Lee & Ng (2011) — triangle, soft threshold, one-hot — are here
+too; :class:`~featurevision.features.PatchCodebook` sums them over a grid.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import MiniBatchKMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.mixture import GaussianMixture
 
 __all__ = [
@@ -21,10 +23,15 @@ __all__ = [
     "fisher_vectors",
     "pyramid_cells",
     "power_l2",
+    "word_activations",
+    "ACTIVATIONS",
 ]
 
+#: Per-descriptor activations of :func:`word_activations` (Coates, Lee & Ng 2011).
+ACTIVATIONS = ("triangle", "soft_threshold", "hard")
 
-def learn_codebook(descriptors, n_words, method="kmeans", random_state=None):
+
+def learn_codebook(descriptors, n_words, method="kmeans", random_state=None, max_iter=None):
     """Learn visual words from sampled descriptors.
 
     Parameters
@@ -33,11 +40,14 @@ def learn_codebook(descriptors, n_words, method="kmeans", random_state=None):
         Training descriptors; at least ``n_words`` of them.
     n_words : int
         Codebook size K.
-    method : {"kmeans", "gmm"}, default="kmeans"
-        MiniBatchKMeans centres (Sculley 2010), or a diagonal-covariance GaussianMixture
-        (what Fisher vectors need).
+    method : {"kmeans", "lloyd", "gmm"}, default="kmeans"
+        MiniBatchKMeans centres (Sculley 2010); full-batch Lloyd k-means started from
+        random descriptors (what Coates, Lee & Ng 2011 run, a few iterations); or a
+        diagonal-covariance GaussianMixture (what Fisher vectors need).
     random_state : int, RandomState or None
         Seed of the initialisation.
+    max_iter : int, optional
+        Iterations (epochs for MiniBatchKMeans); the estimator's default when None.
 
     Returns
     -------
@@ -62,11 +72,17 @@ def learn_codebook(descriptors, n_words, method="kmeans", random_state=None):
         raise ValueError(
             f"a codebook of n_words={n_words} words needs at least {n_words} descriptors, got {n}"
         )
+    iters = {} if max_iter is None else {"max_iter": max_iter}
     if method == "kmeans":
-        model = MiniBatchKMeans(n_clusters=n_words, random_state=random_state)
+        model = MiniBatchKMeans(n_clusters=n_words, random_state=random_state, **iters)
+    elif method == "lloyd":
+        # k-means++ seeding costs as much as ten Lloyd passes at K = 1600; random seeds
+        # and a few passes give the same accuracy in Coates et al.'s pipeline.
+        model = KMeans(n_clusters=n_words, init="random", n_init=1, random_state=random_state,
+                       **iters)
     else:
         model = GaussianMixture(n_components=n_words, covariance_type="diag", reg_covar=1e-4,
-                                max_iter=50, random_state=random_state)
+                                random_state=random_state, **({"max_iter": 50} | iters))
     return model.fit(descriptors.astype(np.float32, copy=False))
 
 
@@ -85,6 +101,54 @@ def nearest_words(descriptors, centres):
     array([0, 1])
     """
     return np.argmin(_half_sq_distances(descriptors, centres), axis=1)
+
+
+def word_activations(descriptors, centres, activation="triangle", alpha=0.5):
+    """Per-descriptor activations of the words (Coates, Lee & Ng 2011), float32, in place.
+
+    With ``z_k = ||x − c_k||`` (from ``||x||² − 2 x·c_k + ||c_k||²``, one GEMM):
+
+    - ``"triangle"``: ``f_k = max(0, mean(z) − z_k)`` (k-means triangle, about half zero);
+    - ``"soft_threshold"``: ``f_k = max(0, x·c_k − alpha)``;
+    - ``"hard"``: 1 for the nearest word, 0 elsewhere.
+
+    Parameters
+    ----------
+    descriptors : ndarray of shape (n, D), float32
+    centres : ndarray of shape (K, D), float32
+    activation : {"triangle", "soft_threshold", "hard"}, default="triangle"
+    alpha : float, default=0.5
+        Threshold of ``"soft_threshold"``.
+
+    Returns
+    -------
+    ndarray of shape (n, K), float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.float32([[0, 0]]); c = np.float32([[3, 4], [0, 1], [0, 2]])
+    >>> word_activations(x, c).round(4).tolist()       # z = (5, 1, 2), mean 8/3
+    [[0.0, 1.6667, 0.6667]]
+    >>> word_activations(x, c, "hard").tolist()
+    [[0.0, 1.0, 0.0]]
+    """
+    if activation == "hard":
+        onehot = np.zeros((len(descriptors), len(centres)), np.float32)
+        onehot[np.arange(len(descriptors)), nearest_words(descriptors, centres)] = 1
+        return onehot
+    products = descriptors @ centres.T
+    if activation == "soft_threshold":
+        products -= alpha
+        return np.maximum(products, 0, out=products)
+    products *= -2
+    products += np.einsum("ij,ij->i", centres, centres)
+    products += np.einsum("ij,ij->i", descriptors, descriptors)[:, None]
+    np.maximum(products, 0, out=products)
+    distances = np.sqrt(products, out=products)
+    distances -= distances.mean(axis=1, keepdims=True)
+    np.negative(distances, out=distances)
+    return np.maximum(distances, 0, out=distances)
 
 
 def pyramid_cells(keypoints, shape, levels):
