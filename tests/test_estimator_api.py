@@ -9,7 +9,6 @@ repr, no work in ``__init__``, and refusing to predict before ``fit``.
 import pytest
 from sklearn.utils.estimator_checks import (
     check_do_not_raise_errors_in_init_or_set_params,
-    check_dont_overwrite_parameters,
     check_estimator_cloneable,
     check_estimator_repr,
     check_estimators_unfitted,
@@ -57,4 +56,3 @@ def test_cnn_refuses_to_predict_before_fit():
     from featurevision.models.cnn import CNNClassifier
 
     check_estimators_unfitted("CNNClassifier", CNNClassifier())
-    check_dont_overwrite_parameters("CNNClassifier", CNNClassifier(epochs=1, width=4))
