@@ -185,3 +185,47 @@ def test_per_image_functions_take_tiny_and_colour_images(name, shape):
     if name == "gabor_responses" and len(shape) == 3:
         pytest.skip("gabor_responses filters one gray channel as given")
     PER_IMAGE[name](np.full(shape, 128, np.uint8))
+
+
+finite_images = st.one_of(
+    st.sampled_from([np.float16, np.float32, np.float64]).flatmap(
+        lambda dtype: st.tuples(st.integers(1, 40), st.integers(1, 40), st.sampled_from([
+            np.finfo(dtype).max, np.finfo(dtype).tiny, 1e6, -1e6, 1.0])).map(
+            lambda t, dtype=dtype: _extreme(dtype, *t))),
+    st.tuples(st.integers(1, 3), st.integers(50, 300)).map(
+        lambda hw: np.random.default_rng(hw[1]).integers(0, 256, hw).astype(np.uint8)),
+)
+
+
+def _extreme(dtype, h, w, scale):
+    """Finite values at ``scale`` with a tiny relative spread: a 'large offset' image."""
+    ramp = np.linspace(0.0, 1.0, h * w).reshape(h, w)
+    values = np.float64(scale) * (1.0 - 0.5 * ramp) if abs(scale) > 1 else scale * ramp
+    return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max).astype(dtype)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(image=finite_images)
+def test_extreme_finite_and_thin_images_give_finite_rows(name, image, small_batch):
+    """Near float limits, tiny ranges, large offsets, 1-3 pixel high strips: finite rows."""
+    row = _fitted(name, small_batch).transform([image])
+    assert row.shape == (1, _fitted(name, small_batch).n_features_out_)
+    assert np.isfinite(row).all()
+
+
+def test_memory_with_paths_decodes_no_image_to_make_its_key(small_batch, tmp_path, monkeypatch):
+    from featurevision import _images
+    from featurevision.features import TinyImage
+
+    paths = []
+    for i, image in enumerate(small_batch):
+        paths.append(str(tmp_path / f"{i}.png"))
+        cv2.imwrite(paths[-1], image)
+    extractor = TinyImage(memory=str(tmp_path / "cache")).fit(paths)
+    first = extractor.transform(paths)
+    reads = []
+    original = _images.read_image
+    monkeypatch.setattr(_images, "read_image", lambda *a, **k: reads.append(a) or original(*a, **k))
+    np.testing.assert_array_equal(extractor.transform(paths), first)
+    assert reads == []  # a cache hit: the key came from names and stamps alone
