@@ -104,3 +104,12 @@ def test_a_blob_between_pixels_is_found_once(method):
     blobs = find_blobs(image, method=method)
     assert len(np.unique(blobs.round(6), axis=0)) == len(blobs)
     assert len(blobs) >= 1
+
+
+@pytest.mark.parametrize("method", ["log", "dog", "doh"])
+@pytest.mark.parametrize("centre_row", [0, 4, 8])
+def test_a_disc_touching_the_top_border_is_found(method, centre_row):
+    disc = cv2.circle(np.zeros((64, 64), np.uint8), (32, centre_row), 8, 255, -1)
+    blobs = find_blobs(disc, method=method)
+    near = [b for b in blobs if abs(b[1] - 32) < 3 and b[0] <= centre_row + 3]
+    assert near, blobs[:5]
