@@ -154,7 +154,7 @@ def cell_histograms(codes, n_bins, grid):
     --------
     >>> import numpy as np
     >>> cell_histograms(np.array([[[0, 1, 1, 1]]]), 2, (1, 2)).tolist()
-    [[1.0, 0.0, 0.0, 1.0]]
+    [[0.5, 0.5, 0.0, 1.0]]
     """
     m, h, w = codes.shape
     n_cells = grid[0] * grid[1]

@@ -50,7 +50,7 @@ def test_folder_with_registry_features(folder, tmp_path, capsys):
 def test_a_rerun_says_it_resumed_and_what_it_skipped(folder, tmp_path, capsys):
     argv = (str(folder), "-o", str(tmp_path / "out"), "--features", "tiny", "--chunk-size", "4")
     assert run(_parse(*argv)) == 0
-    assert "resumed" not in capsys.readouterr().out
+    assert "resumed:" not in capsys.readouterr().out
     assert run(_parse(*argv)) == 0
     assert "resumed: 6 of 6 images were already extracted" in capsys.readouterr().out
 

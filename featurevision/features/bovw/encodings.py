@@ -128,7 +128,7 @@ def word_activations(descriptors, centres, activation="triangle", alpha=0.5):
     --------
     >>> import numpy as np
     >>> x = np.float32([[0, 0]]); c = np.float32([[3, 4], [0, 1], [0, 2]])
-    >>> word_activations(x, c).round(4).tolist()       # z = (5, 1, 2), mean 8/3
+    >>> np.round(word_activations(x, c).astype(float), 4).tolist()   # z = (5, 1, 2), mean 8/3
     [[0.0, 1.6667, 0.6667]]
     >>> word_activations(x, c, "hard").tolist()
     [[0.0, 1.0, 0.0]]
