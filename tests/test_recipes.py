@@ -13,8 +13,7 @@ from featurevision.recipes import DOMAINS, make_recipe, recipe_domain
 # what benchmarks/bench_recipes.py measures.
 FAST = {
     "photos": {"features__n_words": 32, "features__n_patches": 3000, "features__patch_size": 4},
-    "textures": {"features__n_words": 4, "features__pca": 16, "features__step": 8,
-                 "features__patch_sizes": (8,)},
+    "textures": {},
     "digits": {},
 }
 

@@ -72,6 +72,21 @@ def _neighbour_offsets(n_points, radius):
     return np.round(-radius * np.sin(angles), 5), np.round(radius * np.cos(angles), 5)
 
 
+@functools.lru_cache(maxsize=256)
+def _difference_kernel(row, col, pad):
+    """``cv2.filter2D`` kernel of "bilinear sample at ``(row, col)`` minus the centre"."""
+    r0, c0 = math.floor(row), math.floor(col)
+    dr, dc = row - r0, col - c0
+    kernel = np.zeros((2 * pad + 1, 2 * pad + 1), np.float64)
+    for r, c, weight in ((r0, c0, (1 - dr) * (1 - dc)), (r0, c0 + 1, (1 - dr) * dc),
+                         (r0 + 1, c0, dr * (1 - dc)), (r0 + 1, c0 + 1, dr * dc)):
+        kernel[pad + r, pad + c] += weight
+    kernel[pad, pad] -= 1.0
+    kernel = kernel.astype(np.float32)
+    kernel.flags.writeable = False
+    return kernel
+
+
 def _map_codes(codes, n_points, method):
     """Map ``"default"`` codes (uint32) to ``method``'s codes, vectorised (builds the tables)."""
     if method == "default":
@@ -155,6 +170,30 @@ def _pack_bits(planes):
     return word.view(np.uint8)
 
 
+def _exact_bits(flat, at, width, row, col):
+    """Bit of the neighbour at ``(row, col)`` of the pixels ``flat[at]``, in float64.
+
+    The sample minus the centre is the weighted sum of the corners' differences with
+    the centre: integers times products of two 5-decimal weights, so a non-zero value
+    is a multiple of 1e-10, while float64 errs by under 1e-13 on 8-bit values. Half that
+    step therefore separates an exact tie (a set bit) from every true difference.
+    """
+    offsets, weights = _corner_weights(row, col, width)
+    differences = flat[at[:, None] + offsets] - flat[at][:, None].astype(np.float64)
+    return differences @ weights >= -_HALF_STEP
+
+
+@functools.lru_cache(maxsize=256)
+def _corner_weights(row, col, width):
+    """Flat offsets of the four pixels around ``(row, col)`` and their bilinear weights."""
+    r0, c0 = math.floor(row), math.floor(col)
+    dr, dc = row - r0, col - c0
+    top = r0 * width + c0
+    offsets = np.array([top, top + 1, top + width, top + width + 1])
+    weights = np.array([(1 - dr) * (1 - dc), (1 - dr) * dc, dr * (1 - dc), dr * dc])
+    return offsets, weights
+
+
 class _FlatStack:
     """An ``(m, h, w)`` uint8 stack zero-padded by ``pad``, laid end to end in one flat array.
 
@@ -178,91 +217,74 @@ class _FlatStack:
         self.tall = self.flat[:size].reshape(self.m * self.h2, self.width)
         self.tall.reshape(self.m, self.h2, self.width)[:, pad:pad + self.h, pad:pad + self.w] = stack
         self._float = self.flat.astype(np.float32)
-        self._row_lerps, self._equal = {}, {}
+        self._difference = self._flat_blocks = None
 
     def shifted(self, dy, dx):
         """The span moved by ``(dy, dx)`` pixels (a contiguous view)."""
         offset = dy * self.width + dx
         return self.flat[self.start + offset:self.stop + offset]
 
-    def sample(self, row, col):
-        """Bilinear samples at ``(row, col)`` from every pixel of the span, float32.
+    def difference(self, row, col):
+        """Bilinear sample at ``(row, col)`` minus the centre, for every pixel of the span (float32).
 
-        Two ``cv2.addWeighted`` passes over the flat layout: along rows at the sample's
-        column fraction (shared by the neighbours with that fraction), then between the
-        two rows around it.
+        One ``cv2.filter2D`` pass over the padded stack with a kernel holding the four
+        bilinear weights and ``-1`` at the centre (OpenCV visits only the non-zero taps).
+        The result lives in a buffer that the next call overwrites.
         """
-        r0, c0 = math.floor(row), math.floor(col)
-        dr, dc = row - r0, col - c0
-        if dc not in self._row_lerps:
-            # 1×n: OpenCV walks an n×1 array one row at a time.
-            f = self._float.reshape(1, -1)
-            self._row_lerps[dc] = cv2.addWeighted(f[:, :-1], 1.0 - dc, f[:, 1:], dc, 0.0)
-        lerp = self._row_lerps[dc]
-        top = self.start + r0 * self.width + c0
-        n = self.stop - self.start
-        return cv2.addWeighted(lerp[:, top:top + n], 1.0 - dr,
-                               lerp[:, top + self.width:top + self.width + n], dr, 0.0).ravel()
+        if self._difference is None:
+            self._difference = np.zeros_like(self._float)  # its slack stays 0
+        size = self.tall.size
+        cv2.filter2D(self._float[:size].reshape(self.tall.shape), cv2.CV_32F,
+                     _difference_kernel(row, col, self.pad),
+                     dst=self._difference[:size].reshape(self.tall.shape),
+                     borderType=cv2.BORDER_CONSTANT)
+        return self._difference[self.start:self.stop]
 
-    def equal(self, dy, dx):
-        """Where the pixel ``(dy, dx)`` away equals the centre, over the span (cached)."""
-        if (dy, dx) not in self._equal:
-            self._equal[dy, dx] = np.equal(self.shifted(dy, dx), self.shifted(0, 0))
-        return self._equal[dy, dx]
+    def flat_blocks(self, row, col):
+        """Where the 2×2 pixel block around the sample point ``(row, col)`` is constant, over the span.
 
-    def flat_corners(self, row, col):
-        """Where the four pixels around the sample point ``(row, col)`` all equal the centre."""
-        corners = {(r, c) for r in (math.floor(row), math.ceil(row))
-                   for c in (math.floor(col), math.ceil(col))} - {(0, 0)}
-        masks = [self.equal(*corner) for corner in sorted(corners)]
-        flat = masks[0].copy()
-        for mask in masks[1:]:
-            flat &= mask
-        return flat
+        A view of one mask computed once per stack: block ``y`` (pixels ``y``, ``y + 1``,
+        ``y + W``, ``y + W + 1``) is constant when both its rows are and its columns
+        agree.
+        """
+        if self._flat_blocks is None:
+            flat, width = self.flat, self.width
+            same_right = np.equal(flat[:-1], flat[1:])
+            blocks = np.equal(flat[:-width - 1], flat[width:-1])
+            blocks &= same_right[:-width]
+            blocks &= same_right[width:]
+            self._flat_blocks = blocks
+        offset = math.floor(row) * self.width + math.floor(col)
+        return self._flat_blocks[self.start + offset:self.stop + offset]
 
     def bits(self, n_points, radius):
         """Yield bit ``i`` of every pixel of the span for each neighbour ``i`` (bool arrays).
 
         A neighbour on the pixel grid is one comparison with a shifted view. An off-grid
-        neighbour is sampled in float32; where the sample is within ``1e-3`` of the
-        centre the bit is in doubt. Where the four pixels around the sample equal the
-        centre it is an exact tie and the bit is 1; the other doubtful pixels are
-        decided in float64 (:meth:`_exact_bits`). Planes come one at a time, to be
-        used while they are in cache.
+        neighbour is sampled in float32 (:meth:`difference`); where the sample is within
+        ``1e-3`` of the centre the bit is in doubt. If the 2×2 block around the sample
+        is constant, the sample is an integer, so within ``1e-3`` of the centre means
+        equal: an exact tie, bit 1. The other doubtful bits, a few per thousand, are
+        decided in float64 (:func:`_exact_bits`). Planes come one at a time, to be used
+        while they are in cache.
         """
-        centre = self._float[self.start:self.stop]
-        below, above = centre - np.float32(_TIE_TOLERANCE), centre + np.float32(_TIE_TOLERANCE)
+        below, above = np.float32(-_TIE_TOLERANCE), np.float32(_TIE_TOLERANCE)
+        doubtful = np.empty(self.stop - self.start, bool)
         for row, col in zip(*_neighbour_offsets(n_points, radius)):
             if row == int(row) and col == int(col):
                 yield np.greater_equal(self.shifted(int(row), int(col)), self.shifted(0, 0))
                 continue
-            sample = self.sample(row, col)
-            bits = np.greater(sample, below)  # 1 where in doubt too
-            doubtful = np.less(sample, above)
+            difference = self.difference(row, col)
+            bits = np.greater(difference, below)  # 1 where in doubt too
+            np.less(difference, above, out=doubtful)
             doubtful &= bits
-            np.greater(doubtful, self.flat_corners(row, col), out=doubtful)  # and not flat
-            index = np.flatnonzero(doubtful)
-            if len(index):
-                bits[index] = self._exact_bits(index, row, col)
+            np.greater(doubtful, self.flat_blocks(row, col), out=doubtful)
+            # cv2.findNonZero finds a few positions among many 2-3 times as fast as NumPy.
+            found = cv2.findNonZero(doubtful.view(np.uint8).reshape(1, -1))
+            if found is not None:
+                index = found.reshape(-1, 2)[:, 0].astype(np.intp)
+                bits[index] = _exact_bits(self.flat, index + self.start, self.width, row, col)
             yield bits
-
-    def _exact_bits(self, index, row, col):
-        """Bit of the neighbour at ``(row, col)`` for the span positions ``index``, in float64.
-
-        The sample minus the centre is the weighted sum of the corners' differences
-        with the centre: integers times products of two 5-decimal weights, so a
-        non-zero value is a multiple of 1e-10, while float64 errs by under 1e-13 on
-        8-bit values. Half that step therefore separates an exact tie (a set bit)
-        from every true difference.
-        """
-        at = index + self.start
-        dr, dc = row - math.floor(row), col - math.floor(col)
-        r0, r1 = math.floor(row) * self.width, math.ceil(row) * self.width
-        c0, c1 = math.floor(col), math.ceil(col)
-        corners = self.flat[at[:, None] + np.array([r0 + c0, r0 + c1, r1 + c0, r1 + c1])]
-        differences = corners.astype(np.float64) - self.flat[at][:, None]
-        weights = np.array([(1 - dr) * (1 - dc), (1 - dr) * dc, dr * (1 - dc), dr * dc])
-        return differences @ weights >= -_HALF_STEP
 
     def images(self, span):
         """A span-long array → ``(m, h, w)``, dropping the padding."""
