@@ -15,13 +15,14 @@ agreement to 99.5%, and to 100% on tie-free images).
 Speed comes from whole-array work on a stack of zero-padded images laid end to end in
 one flat array (:class:`_FlatStack`), where every neighbour is a fixed shift: a neighbour
 on the pixel grid is a shifted view compared with the centre; an off-grid neighbour is
-sampled by two ``cv2.addWeighted`` passes (float32). Where float32 leaves the sign in
-doubt (within ``1e-3`` of the centre), a flat patch (its four corners equal the centre)
-gets bit 1 and the few other pixels are decided in float64 from the corners'
-differences with the centre, so that cancelling differences give exactly zero. Bits are
-packed eight planes at a time as uint64 words, and mapped to ``"uniform"``/``"ror"`` bins
-by a lookup table (``P <= 8``: ``cv2.LUT``); ``"uniform"`` with more points counts set
-bits and changes directly. Per-cell histograms are one ``cv2.calcHist`` over slot indices.
+sampled by one ``cv2.filter2D`` pass (float32, 2×2 taps). Where float32
+leaves the sign in doubt (within ``1e-3`` of the centre), a constant 2×2 block around
+the sample point (one mask per stack) means an exact tie, bit 1; the few other pixels are
+decided in float64 from the corners' differences with the centre, so that cancelling
+differences give exactly zero. Bits are packed eight planes at a time as uint64 words,
+and mapped to ``"uniform"``/``"ror"`` bins by a lookup table (``P <= 8``: ``cv2.LUT``);
+``"uniform"`` with more points counts set bits and changes directly. Per-cell histograms
+are one ``cv2.calcHist`` over slot indices.
 """
 
 from __future__ import annotations
@@ -73,16 +74,9 @@ def _neighbour_offsets(n_points, radius):
 
 
 @functools.lru_cache(maxsize=256)
-def _difference_kernel(row, col, pad):
-    """``cv2.filter2D`` kernel of "bilinear sample at ``(row, col)`` minus the centre"."""
-    r0, c0 = math.floor(row), math.floor(col)
-    dr, dc = row - r0, col - c0
-    kernel = np.zeros((2 * pad + 1, 2 * pad + 1), np.float64)
-    for r, c, weight in ((r0, c0, (1 - dr) * (1 - dc)), (r0, c0 + 1, (1 - dr) * dc),
-                         (r0 + 1, c0, dr * (1 - dc)), (r0 + 1, c0 + 1, dr * dc)):
-        kernel[pad + r, pad + c] += weight
-    kernel[pad, pad] -= 1.0
-    kernel = kernel.astype(np.float32)
+def _bilinear_kernel(dr, dc):
+    """2×2 ``cv2.filter2D`` kernel (anchor at its top left) sampling at fraction ``(dr, dc)``."""
+    kernel = np.array([[(1 - dr) * (1 - dc), (1 - dr) * dc], [dr * (1 - dc), dr * dc]], np.float32)
     kernel.flags.writeable = False
     return kernel
 
@@ -217,28 +211,32 @@ class _FlatStack:
         self.tall = self.flat[:size].reshape(self.m * self.h2, self.width)
         self.tall.reshape(self.m, self.h2, self.width)[:, pad:pad + self.h, pad:pad + self.w] = stack
         self._float = self.flat.astype(np.float32)
-        self._difference = self._flat_blocks = None
+        self._sample = self._flat_blocks = None
 
     def shifted(self, dy, dx):
         """The span moved by ``(dy, dx)`` pixels (a contiguous view)."""
         offset = dy * self.width + dx
         return self.flat[self.start + offset:self.stop + offset]
 
-    def difference(self, row, col):
-        """Bilinear sample at ``(row, col)`` minus the centre, for every pixel of the span (float32).
+    def sample(self, row, col):
+        """Bilinear samples at ``(row, col)`` from every pixel of the span (float32).
 
-        One ``cv2.filter2D`` pass over the padded stack with a kernel holding the four
-        bilinear weights and ``-1`` at the centre (OpenCV visits only the non-zero taps).
-        The result lives in a buffer that the next call overwrites.
+        One ``cv2.filter2D`` pass with a 2×2 kernel over the padded stack gives every
+        2×2 block's sample at the point's fraction; the neighbour's samples are then a
+        shifted view of it. (A kernel reaching from the centre to the neighbour would
+        grow with the radius, and past 11×11 OpenCV filters through a DFT.) The result
+        lives in a buffer that the next call overwrites.
         """
-        if self._difference is None:
-            self._difference = np.zeros_like(self._float)  # its slack stays 0
+        r0, c0 = math.floor(row), math.floor(col)
+        if self._sample is None:
+            self._sample = np.zeros_like(self._float)  # its slack stays 0
         size = self.tall.size
         cv2.filter2D(self._float[:size].reshape(self.tall.shape), cv2.CV_32F,
-                     _difference_kernel(row, col, self.pad),
-                     dst=self._difference[:size].reshape(self.tall.shape),
+                     _bilinear_kernel(row - r0, col - c0),
+                     dst=self._sample[:size].reshape(self.tall.shape), anchor=(0, 0),
                      borderType=cv2.BORDER_CONSTANT)
-        return self._difference[self.start:self.stop]
+        offset = r0 * self.width + c0
+        return self._sample[self.start + offset:self.stop + offset]
 
     def flat_blocks(self, row, col):
         """Where the 2×2 pixel block around the sample point ``(row, col)`` is constant, over the span.
@@ -261,22 +259,23 @@ class _FlatStack:
         """Yield bit ``i`` of every pixel of the span for each neighbour ``i`` (bool arrays).
 
         A neighbour on the pixel grid is one comparison with a shifted view. An off-grid
-        neighbour is sampled in float32 (:meth:`difference`); where the sample is within
+        neighbour is sampled in float32 (:meth:`sample`); where the sample is within
         ``1e-3`` of the centre the bit is in doubt. If the 2×2 block around the sample
         is constant, the sample is an integer, so within ``1e-3`` of the centre means
         equal: an exact tie, bit 1. The other doubtful bits, a few per thousand, are
         decided in float64 (:func:`_exact_bits`). Planes come one at a time, to be used
         while they are in cache.
         """
-        below, above = np.float32(-_TIE_TOLERANCE), np.float32(_TIE_TOLERANCE)
+        centre = self._float[self.start:self.stop]
+        below, above = centre - np.float32(_TIE_TOLERANCE), centre + np.float32(_TIE_TOLERANCE)
         doubtful = np.empty(self.stop - self.start, bool)
         for row, col in zip(*_neighbour_offsets(n_points, radius)):
             if row == int(row) and col == int(col):
                 yield np.greater_equal(self.shifted(int(row), int(col)), self.shifted(0, 0))
                 continue
-            difference = self.difference(row, col)
-            bits = np.greater(difference, below)  # 1 where in doubt too
-            np.less(difference, above, out=doubtful)
+            sample = self.sample(row, col)
+            bits = np.greater(sample, below)  # 1 where in doubt too
+            np.less(sample, above, out=doubtful)
             doubtful &= bits
             np.greater(doubtful, self.flat_blocks(row, col), out=doubtful)
             # cv2.findNonZero finds a few positions among many 2-3 times as fast as NumPy.
