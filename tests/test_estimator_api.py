@@ -1,7 +1,7 @@
 """scikit-learn's API checks, where they apply, for the estimators that are not extractors.
 
-The image-to-image transformers return images, not a 2-D matrix, and the CNN trains a
-net, so scikit-learn's full suite (which fits on random tables hundreds of times) does
+The image-to-image transformers return images, not a 2-D matrix, the CNN trains a
+net and FlipAugmented mirrors images, so scikit-learn's full suite (which fits on random tables hundreds of times) does
 not apply to them. The checks of the estimator API itself do: parameters, cloning,
 repr, no work in ``__init__``, and refusing to predict before ``fit``.
 """
@@ -18,6 +18,11 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from featurevision.features import TinyImage
+from featurevision.models import FlipAugmented
 from featurevision.preprocessing import Denoise, Normalize, Resize, ToGray
 
 API_CHECKS = [
@@ -32,7 +37,8 @@ API_CHECKS = [
 
 
 def _estimators():
-    estimators = [Resize(), ToGray(), Normalize(), Denoise()]
+    estimators = [Resize(), ToGray(), Normalize(), Denoise(),
+                  FlipAugmented(make_pipeline(TinyImage(), LogisticRegression()))]
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -56,3 +62,7 @@ def test_cnn_refuses_to_predict_before_fit():
     from featurevision.models.cnn import CNNClassifier
 
     check_estimators_unfitted("CNNClassifier", CNNClassifier())
+
+
+def test_flip_augmented_refuses_to_predict_before_fit():
+    check_estimators_unfitted("FlipAugmented", FlipAugmented(LogisticRegression()))

@@ -7,7 +7,7 @@ from sklearn.pipeline import Pipeline
 from featurevision.compare import compare
 from featurevision.compare.methods import available_methods, parse_method
 from featurevision.datasets import load_digits
-from featurevision.recipes import DOMAINS, make_recipe, recipe_domain
+from featurevision.recipes import DOMAINS, make_recipe, recipe_domain, recipe_pipeline
 
 # Small models so each recipe runs on digits in seconds; the recipes' own defaults are
 # what benchmarks/bench_recipes.py measures.
@@ -28,8 +28,8 @@ def digits():
 def test_each_recipe_builds_fits_and_predicts(domain, digits):
     images, target = digits
     recipe = make_recipe(domain, **FAST[domain])
-    assert isinstance(recipe, Pipeline)
-    assert [name for name, _ in recipe.steps] == ["features", "scale", "classifier"]
+    assert isinstance(recipe_pipeline(recipe), Pipeline)
+    assert [name for name, _ in recipe_pipeline(recipe).steps] == ["features", "scale", "classifier"]
     recipe.fit(images[:600], target[:600])
     predicted = recipe.predict(images[600:800])
     assert predicted.shape == (200,)
@@ -37,10 +37,10 @@ def test_each_recipe_builds_fits_and_predicts(domain, digits):
 
 
 def test_recipes_are_unfitted_and_independent():
-    first, second = make_recipe("photos"), make_recipe("photos")
+    first, second = recipe_pipeline(make_recipe("photos")), recipe_pipeline(make_recipe("photos"))
     assert first.steps[0][1] is not second.steps[0][1]
     assert not hasattr(first.steps[0][1], "codebook_")
-    assert make_recipe("photos", features__n_words=10).steps[0][1].n_words == 10
+    assert recipe_pipeline(make_recipe("photos", features__n_words=10)).steps[0][1].n_words == 10
 
 
 def test_unknown_domain_and_parameter():

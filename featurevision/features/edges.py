@@ -242,31 +242,40 @@ class CannyEdges(BaseImageFeatures):
         n_cells = grid[0] * grid[1]
         at = np.flatnonzero(edges)
         theta = np.arctan2(dy.ravel().take(at), dx.ravel().take(at))
-        # Steps of pi / n_bins over the full circle, folded modulo pi by a table (an edge
-        # and its reverse share a bin): an integer or float modulo costs more.
-        steps = ((theta + np.float32(np.pi)) * np.float32(n_bins / np.pi)).astype(np.intp)
+        # Steps of pi / n_bins from -pi, (theta + pi) n / pi, folded modulo pi by a table
+        # (an edge and its reverse share a bin): an integer or float modulo costs more.
+        theta *= np.float32(n_bins / np.pi)
+        theta += np.float32(n_bins)
         slots = _slot_codes(shape, grid, n_bins, n_images)
         if n_images == 1:
             codes = slots.take(at)
         else:
             image, pixel = np.divmod(at, shape[0] * shape[1])
             codes = slots.take(pixel) + (image * (n_cells * n_bins)).astype(slots.dtype)
-        codes += _folded_bins(n_bins).astype(slots.dtype).take(steps)
+        codes += _folded_bins(n_bins, slots.dtype).take(theta.astype(np.intp))
         hist = count_values(codes, n_images * n_cells * n_bins).reshape(n_images, n_cells, n_bins)
-        areas = np.maximum(cell_areas(shape, grid), 1)[:, None]
         rows = np.empty((n_images, n_cells * (n_bins + 1) + 1), dtype=np.float32)
         per_cell = rows[:, :-1].reshape(n_images, n_cells, n_bins + 1)
+        per_cell[:, :, 1:] = hist
         counts = hist.sum(axis=2)
-        per_cell[:, :, 0] = counts / areas[:, 0]
-        per_cell[:, :, 1:] = hist / areas
+        per_cell[:, :, 0] = counts
+        per_cell *= _reciprocal_areas(shape, grid)
         rows[:, -1] = counts.sum(axis=1) / (shape[0] * shape[1])
         return rows
 
 
+@functools.lru_cache(maxsize=16)
+def _reciprocal_areas(shape, grid):
+    """``1 / pixels`` of each cell as a ``(cells, 1)`` column (1 for an empty cell)."""
+    column = (1.0 / np.maximum(cell_areas(shape, grid), 1)).astype(np.float32)[:, None]
+    column.flags.writeable = False
+    return column
+
+
 @functools.lru_cache(maxsize=64)
-def _folded_bins(n_bins):
+def _folded_bins(n_bins, dtype):
     """Orientation bin of each step ``floor((theta + pi) n / pi)``, ``theta`` in [-pi, pi]."""
-    table = np.arange(2 * n_bins + 2) % n_bins
+    table = (np.arange(2 * n_bins + 2) % n_bins).astype(dtype)
     table.flags.writeable = False
     return table
 
