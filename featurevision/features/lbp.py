@@ -27,7 +27,6 @@ are one ``cv2.calcHist`` over slot indices.
 
 from __future__ import annotations
 
-import collections
 import functools
 import math
 import numbers
@@ -165,23 +164,28 @@ def _pack_bits(planes):
     return word.view(np.uint8)
 
 
-def _exact_bits(flat, at, width, rows, cols):
-    """Bit of the neighbour at ``(rows[j], cols[j])`` of pixel ``flat[at[j]]``, in float64.
+def _exact_bits(flat, at, width, row, col):
+    """Bit of the neighbour at ``(row, col)`` of the pixels ``flat[at]``, in float64.
 
     The sample minus the centre is the weighted sum of the corners' differences with
     the centre: integers times products of two 5-decimal weights, so a non-zero value
     is a multiple of 1e-10, while float64 errs by under 1e-13 on 8-bit values. Half that
     step therefore separates an exact tie (a set bit) from every true difference.
     """
-    r0, c0 = np.floor(rows), np.floor(cols)
-    dr, dc = rows - r0, cols - c0
-    top = at + (r0.astype(np.intp) * width + c0.astype(np.intp))
-    centre = flat[at].astype(np.float64)
-    total = (flat[top] - centre) * ((1 - dr) * (1 - dc))
-    total += (flat[top + 1] - centre) * ((1 - dr) * dc)
-    total += (flat[top + width] - centre) * (dr * (1 - dc))
-    total += (flat[top + width + 1] - centre) * (dr * dc)
-    return total >= -_HALF_STEP
+    offsets, weights = _corner_weights(row, col, width)
+    differences = flat[at[:, None] + offsets] - flat[at][:, None].astype(np.float64)
+    return differences @ weights >= -_HALF_STEP
+
+
+@functools.lru_cache(maxsize=256)
+def _corner_weights(row, col, width):
+    """Flat offsets of the four pixels around ``(row, col)`` and their bilinear weights."""
+    r0, c0 = math.floor(row), math.floor(col)
+    dr, dc = row - r0, col - c0
+    top = r0 * width + c0
+    offsets = np.array([top, top + 1, top + width, top + width + 1])
+    weights = np.array([(1 - dr) * (1 - dc), (1 - dr) * dc, dr * (1 - dc), dr * dc])
+    return offsets, weights
 
 
 class _FlatStack:
@@ -207,35 +211,32 @@ class _FlatStack:
         self.tall = self.flat[:size].reshape(self.m * self.h2, self.width)
         self.tall.reshape(self.m, self.h2, self.width)[:, pad:pad + self.h, pad:pad + self.w] = stack
         self._float = self.flat.astype(np.float32)
-        self._flat_blocks, self._doubtful = None, []
+        self._sample = self._flat_blocks = None
 
     def shifted(self, dy, dx):
         """The span moved by ``(dy, dx)`` pixels (a contiguous view)."""
         offset = dy * self.width + dx
         return self.flat[self.start + offset:self.stop + offset]
 
-    def sample(self, row, col, out):
+    def sample(self, row, col):
         """Bilinear samples at ``(row, col)`` from every pixel of the span (float32).
 
         One ``cv2.filter2D`` pass with a 2×2 kernel over the padded stack gives every
-        2×2 block's sample at the point's fraction (into ``out``, a flat float32 array
-        like the stack's); the neighbour's samples are a shifted view of it. (A kernel
-        reaching from the centre to the neighbour would grow with the radius, and past
-        11×11 OpenCV filters through a DFT.) Pass ``out=None`` to reuse the previous
-        call's ``out`` as it is: a neighbour with the same fractions.
+        2×2 block's sample at the point's fraction; the neighbour's samples are then a
+        shifted view of it. (A kernel reaching from the centre to the neighbour would
+        grow with the radius, and past 11×11 OpenCV filters through a DFT.) The result
+        lives in a buffer that the next call overwrites.
         """
         r0, c0 = math.floor(row), math.floor(col)
+        if self._sample is None:
+            self._sample = np.zeros_like(self._float)  # its slack stays 0
         size = self.tall.size
         cv2.filter2D(self._float[:size].reshape(self.tall.shape), cv2.CV_32F,
                      _bilinear_kernel(row - r0, col - c0),
-                     dst=out[:size].reshape(self.tall.shape), anchor=(0, 0),
+                     dst=self._sample[:size].reshape(self.tall.shape), anchor=(0, 0),
                      borderType=cv2.BORDER_CONSTANT)
-        return self.shift(out, row, col)
-
-    def shift(self, samples, row, col):
-        """The span's view of a flat array of block samples, for the neighbour at ``(row, col)``."""
-        offset = math.floor(row) * self.width + math.floor(col)
-        return samples[self.start + offset:self.stop + offset]
+        offset = r0 * self.width + c0
+        return self._sample[self.start + offset:self.stop + offset]
 
     def flat_blocks(self, row, col):
         """Where the 2×2 pixel block around the sample point ``(row, col)`` is constant, over the span.
@@ -258,36 +259,21 @@ class _FlatStack:
         """Yield bit ``i`` of every pixel of the span for each neighbour ``i`` (bool arrays).
 
         A neighbour on the pixel grid is one comparison with a shifted view. An off-grid
-        neighbour is sampled in float32 (:meth:`sample`, once for neighbours with the
-        same fractions); where the sample is within ``1e-3`` of the centre the bit is in
-        doubt. If the 2×2 block around the sample is constant, the sample is an integer,
-        so within ``1e-3`` of the centre means equal: an exact tie, bit 1. The other
-        doubtful bits, a few per thousand, are yielded as 1 and settled afterwards, all
-        together (:meth:`settle`). Planes come one at a time, to be used while they are
-        in cache.
+        neighbour is sampled in float32 (:meth:`sample`); where the sample is within
+        ``1e-3`` of the centre the bit is in doubt. If the 2×2 block around the sample
+        is constant, the sample is an integer, so within ``1e-3`` of the centre means
+        equal: an exact tie, bit 1. The other doubtful bits, a few per thousand, are
+        decided in float64 (:func:`_exact_bits`). Planes come one at a time, to be used
+        while they are in cache.
         """
-        rows, cols = _neighbour_offsets(n_points, radius)
-        fractions = [(row - math.floor(row), col - math.floor(col)) for row, col in zip(rows, cols)]
-        uses = collections.Counter(fractions)
-        shared, scratch = {}, None
         centre = self._float[self.start:self.stop]
         below, above = centre - np.float32(_TIE_TOLERANCE), centre + np.float32(_TIE_TOLERANCE)
         doubtful = np.empty(self.stop - self.start, bool)
-        self._doubtful = []
-        for i, (row, col, key) in enumerate(zip(rows, cols, fractions)):
-            if key == (0.0, 0.0):
+        for row, col in zip(*_neighbour_offsets(n_points, radius)):
+            if row == int(row) and col == int(col):
                 yield np.greater_equal(self.shifted(int(row), int(col)), self.shifted(0, 0))
                 continue
-            uses[key] -= 1
-            if key in shared:
-                sample = self.shift(shared.pop(key) if not uses[key] else shared[key], row, col)
-            elif uses[key]:
-                shared[key] = np.zeros_like(self._float)  # its slack stays 0
-                sample = self.sample(row, col, shared[key])
-            else:
-                if scratch is None:
-                    scratch = np.zeros_like(self._float)
-                sample = self.sample(row, col, scratch)
+            sample = self.sample(row, col)
             bits = np.greater(sample, below)  # 1 where in doubt too
             np.less(sample, above, out=doubtful)
             doubtful &= bits
@@ -295,29 +281,9 @@ class _FlatStack:
             # cv2.findNonZero finds a few positions among many 2-3 times as fast as NumPy.
             found = cv2.findNonZero(doubtful.view(np.uint8).reshape(1, -1))
             if found is not None:
-                self._doubtful.append((i, found.reshape(-1, 2)[:, 0].astype(np.intp)))
+                index = found.reshape(-1, 2)[:, 0].astype(np.intp)
+                bits[index] = _exact_bits(self.flat, index + self.start, self.width, row, col)
             yield bits
-
-    def settle(self, n_points, radius):
-        """The pixels whose doubtful bits :meth:`bits` set wrongly, and all their exact bits.
-
-        Returns
-        -------
-        positions : ndarray of int
-            Span positions.
-        bits : ndarray of bool, shape (len(positions), P)
-        """
-        if not self._doubtful:
-            return np.zeros(0, np.intp), np.zeros((0, n_points), bool)
-        rows, cols = _neighbour_offsets(n_points, radius)
-        neighbour = np.concatenate([np.full(len(index), i) for i, index in self._doubtful])
-        index = np.concatenate([index for _, index in self._doubtful])
-        exact = _exact_bits(self.flat, index + self.start, self.width, rows[neighbour], cols[neighbour])
-        positions = np.unique(index[~exact])
-        at = np.repeat(positions + self.start, n_points)
-        bits = _exact_bits(self.flat, at, self.width, np.tile(rows, len(positions)),
-                           np.tile(cols, len(positions)))
-        return positions, bits.reshape(len(positions), n_points)
 
     def images(self, span):
         """A span-long array → ``(m, h, w)``, dropping the padding."""
@@ -345,8 +311,6 @@ def _span_codes(stack, n_points, radius):
     codes = planes[0].astype(dtype, copy=False)
     for k, plane in enumerate(planes[1:], 1):
         codes |= plane.astype(dtype) << dtype.type(8 * k)
-    positions, bits = stack.settle(n_points, radius)
-    codes[positions] = (bits << np.arange(n_points)).sum(axis=1)
     return codes
 
 
@@ -363,11 +327,7 @@ def _span_uniform(stack, n_points, radius):
         ones += bits
         changes += np.bitwise_xor(previous, bits, out=previous)
         previous = bits
-    codes = np.where(changes <= 2, ones, np.uint8(n_points + 1))
-    positions, bits = stack.settle(n_points, radius)
-    ones, changes = bits.sum(axis=1), (bits[:, 1:] != bits[:, :-1]).sum(axis=1)
-    codes[positions] = np.where(changes <= 2, ones, n_points + 1)
-    return codes
+    return np.where(changes <= 2, ones, np.uint8(n_points + 1))
 
 
 def _span_bins(stack, n_points, radius, method):
