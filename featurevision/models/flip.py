@@ -72,11 +72,10 @@ class FlipAugmented(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     --------
     >>> from sklearn.linear_model import RidgeClassifier
     >>> from sklearn.pipeline import make_pipeline
-    >>> from featurevision.datasets import load_digits
-    >>> from featurevision.features import HOG
-    >>> data = load_digits()
-    >>> model = FlipAugmented(make_pipeline(HOG(image_shape=(32, 32)), RidgeClassifier()))
-    >>> model.fit(data.images[:300], data.target[:300]).predict(data.images[300:303]).shape
+    >>> from featurevision import datasets, features
+    >>> digits = datasets.load_digits()
+    >>> model = FlipAugmented(make_pipeline(features.HOG(image_shape=(32, 32)), RidgeClassifier()))
+    >>> model.fit(digits.images[:300], digits.target[:300]).predict(digits.images[300:303]).shape
     (3,)
     """
 
