@@ -9,9 +9,9 @@ pipeline either way); its docstring quotes the accuracy it measured on
 
 from __future__ import annotations
 
+from sklearn.linear_model import RidgeClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.linear_model import RidgeClassifier
 from sklearn.svm import SVC
 
 from ._images import check_images

@@ -7,6 +7,8 @@ repr, no work in ``__init__``, and refusing to predict before ``fit``.
 """
 
 import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import (
     check_do_not_raise_errors_in_init_or_set_params,
     check_estimator_cloneable,
@@ -17,9 +19,6 @@ from sklearn.utils.estimator_checks import (
     check_parameters_default_constructible,
     check_set_params,
 )
-
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
 
 from featurevision.features import TinyImage
 from featurevision.models import FlipAugmented
