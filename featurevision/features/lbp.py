@@ -239,7 +239,7 @@ class _FlatStack:
         return self._sample[self.start + offset:self.stop + offset]
 
     def flat_blocks(self, row, col):
-        """Where the 2×2 pixel block around the sample point ``(row, col)`` is constant, over the span.
+        """Where the 2×2 block of pixels around ``(row, col)`` is constant, over the span.
 
         A view of one mask computed once per stack: block ``y`` (pixels ``y``, ``y + 1``,
         ``y + W``, ``y + W + 1``) is constant when both its rows are and its columns
