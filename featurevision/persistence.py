@@ -38,8 +38,8 @@ def trusted_types():
     Returns
     -------
     frozenset of str
-        Fully qualified class names: featurevision's extractors and image
-        transformers, and scikit-learn's decision-tree, KD/ball-tree and
+        Fully qualified class names: featurevision's extractors, image transformers
+        and :class:`~featurevision.models.FlipAugmented`, and scikit-learn's decision-tree, KD/ball-tree and
         distance-metric classes (which skops leaves to the caller).
 
     Examples
@@ -55,10 +55,11 @@ def trusted_types():
 
     from . import preprocessing
     from .features import REGISTRY
+    from .models import FlipAugmented
 
     classes = {getattr(factory, "func", factory) for factory in REGISTRY.values()}
     classes |= {preprocessing.Resize, preprocessing.ToGray, preprocessing.Normalize,
-                preprocessing.Denoise}
+                preprocessing.Denoise, FlipAugmented}
     classes |= {Tree, KDTree, BallTree}
     # The metric objects a fitted KNN's tree holds (Euclidean by default).
     classes |= {

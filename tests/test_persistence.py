@@ -54,6 +54,17 @@ def test_fitted_extractor_round_trip(digits, tmp_path):
     np.testing.assert_array_equal(restored.transform(table), tiny.transform(table))
 
 
+def test_flip_augmented_recipe_round_trip(digits, tmp_path):
+    from featurevision.recipes import make_recipe
+
+    train, y, test = digits
+    model = make_recipe("photos", features__n_words=16, features__n_patches=2000,
+                        features__patch_size=4, features__color=False).fit(train, y)
+    save(model, tmp_path / "photos.skops")
+    restored = load(tmp_path / "photos.skops")
+    np.testing.assert_array_equal(restored.decision_function(test), model.decision_function(test))
+
+
 def test_load_refuses_untrusted_types_and_names_them(digits, tmp_path):
     train, y, _ = digits
     model = make_pipeline(FunctionTransformer(np.sqrt), TinyImage(memory=joblib.Memory(None)))
