@@ -10,7 +10,7 @@ PCA, GMMs) are fitted inside each fold on its training images only.
 - ``cifar10``: a stratified ``--subset`` of the 10,000 images (default 2,000), 5-fold.
 
 Run: ``python benchmarks/bench_presets.py --dataset brodatz --data ../shared/data
-"sift_bovw(encoding='fisher', n_words=16, pca=64):linear-svm" ...``.
+"sift_bovw(encoding='fisher', n_words=64, pca=64):svm" ...``.
 Prints one line per candidate: mean accuracy, its fold spread, seconds.
 """
 
