@@ -65,6 +65,10 @@ class PatchCodebook(BaseImageFeatures):
     grid : int or (int, int), default=(2, 2)
         Pooling cells (rows, columns) over the response map; sums, not means, so rows
         grow with the image area.
+    power : float, default=1.0
+        Each pooled sum (non-negative) is raised to this power; 0.5 takes square roots,
+        which evens out the heavy tail of the sums for a linear classifier (as the power
+        normalisation of Fisher vectors does).
     kmeans_iter : int, default=10
         Lloyd iterations of the codebook.
     random_state : int, RandomState or None, default=0
@@ -102,8 +106,8 @@ class PatchCodebook(BaseImageFeatures):
 
     def __init__(self, n_words=1600, patch_size=6, step=1, color=True, n_patches=100_000,
                  whiten=True, whiten_epsilon=0.1, contrast_epsilon=10.0, activation="triangle",
-                 alpha=0.5, grid=(2, 2), kmeans_iter=10, random_state=0, image_shape=None,
-                 n_jobs=None, progress=False, memory=None):
+                 alpha=0.5, grid=(2, 2), power=1.0, kmeans_iter=10, random_state=0,
+                 image_shape=None, n_jobs=None, progress=False, memory=None):
         self.n_words = n_words
         self.patch_size = patch_size
         self.step = step
@@ -115,6 +119,7 @@ class PatchCodebook(BaseImageFeatures):
         self.activation = activation
         self.alpha = alpha
         self.grid = grid
+        self.power = power
         self.kmeans_iter = kmeans_iter
         self.random_state = random_state
         self.image_shape = image_shape
@@ -140,6 +145,7 @@ class PatchCodebook(BaseImageFeatures):
         check_option("activation", self.activation, ACTIVATIONS)
         check_finite_scalar(self.alpha, "alpha")
         check_grid(self.grid)
+        check_finite_scalar(self.power, "power", min_val=0, include_boundaries="neither")
         check_scalar(self.kmeans_iter, "kmeans_iter", numbers.Integral, min_val=1)
 
     def _feature_names(self):
@@ -230,6 +236,8 @@ class PatchCodebook(BaseImageFeatures):
                     strip = codes[first - top:last - top].sum(axis=0)
                     for c in range(n_cols):
                         image_pooled[r, c] += strip[col_edges[c]:col_edges[c + 1]].sum(axis=0)
+        if self.power != 1:
+            np.power(pooled, np.float32(self.power), out=pooled)
         return pooled.reshape(len(stack), -1)
 
     def _extract(self, image):

@@ -83,6 +83,13 @@ def test_rows_are_word_activations_summed_over_quadrants(color_batch):
                                np.concatenate(expected), rtol=1e-4, atol=1e-4)
 
 
+def test_power_raises_each_pooled_sum(color_batch):
+    plain = _small().fit(color_batch)
+    rooted = _small(power=0.5).fit(color_batch)
+    np.testing.assert_allclose(rooted.transform(color_batch[:3]),
+                               np.sqrt(plain.transform(color_batch[:3])), rtol=1e-6)
+
+
 def test_batch_equals_one_by_one_and_bounded_blocks(color_batch):
     codebook = _small().fit(color_batch)
     together = codebook.transform(color_batch)
@@ -142,6 +149,7 @@ def test_gray_and_features_names():
     ({"color": "yes"}, "color"),
     ({"n_patches": 0}, "n_patches"),
     ({"alpha": float("nan")}, "alpha"),
+    ({"power": 0.0}, "power"),
 ])
 def test_bad_parameters_name_themselves(params, message, small_batch):
     with pytest.raises((ValueError, TypeError), match=message):
