@@ -37,6 +37,11 @@ def mirror_images(images):
     return [np.ascontiguousarray(batch[i][:, ::-1]) for i in range(len(batch))]
 
 
+def _read(batch):
+    """A checked batch as a stack or a list of arrays: files are read once, not per use."""
+    return batch.stack if batch.stack is not None else [batch[i] for i in range(len(batch))]
+
+
 def _concatenate(first, second):
     if isinstance(first, np.ndarray) and isinstance(second, np.ndarray):
         return np.concatenate([first, second])
@@ -98,17 +103,17 @@ class FlipAugmented(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         if len(y) != len(batch):
             raise ValueError(f"{len(batch)} images but {len(y)} labels")
-        images = batch.stack if batch.stack is not None else [batch[i] for i in range(len(batch))]
-        self.estimator_ = clone(self.estimator).fit(_concatenate(images, mirror_images(batch)),
+        images = _read(batch)
+        self.estimator_ = clone(self.estimator).fit(_concatenate(images, mirror_images(images)),
                                                     np.concatenate([y, y]))
         self.classes_ = self.estimator_.classes_
         return self
 
     def _mean_of_both(self, method, X):
         check_is_fitted(self, "estimator_")
-        batch = check_images(X)
+        images = _read(check_images(X))
         score = getattr(self.estimator_, method)
-        return (score(batch) + score(mirror_images(batch))) / 2
+        return (score(images) + score(mirror_images(images))) / 2
 
     @available_if(_has("decision_function"))
     def decision_function(self, X):
