@@ -14,12 +14,11 @@ agreement to 99.5%, and to 100% on tie-free images).
 
 Speed comes from whole-array work on a stack of zero-padded images laid end to end in
 one flat array (:class:`_FlatStack`), where every neighbour is a fixed shift: a neighbour
-on the pixel grid is a shifted view compared with the centre; an off-grid neighbour is
-sampled by one ``cv2.filter2D`` pass (float32, 2×2 taps). Where float32
-leaves the sign in doubt (within ``1e-3`` of the centre), a constant 2×2 block around
-the sample point (one mask per stack) means an exact tie, bit 1; the few other pixels are
-decided in float64 from the corners' differences with the centre, so that cancelling
-differences give exactly zero. Bits are packed eight planes at a time as uint64 words,
+on the pixel grid is a shifted view compared with the centre; for an off-grid one, one
+``cv2.filter2D`` pass (float32: four bilinear taps and ``-1`` at the centre) gives the
+sample minus the centre. Where float32 leaves the sign in doubt (within ``1e-3`` of 0), a
+constant 2×2 block around the sample point (one mask per stack) means an exact tie,
+bit 1; the few other pixels are decided exactly, in float64 with integer weights. Bits are packed eight planes at a time as uint64 words,
 and mapped to ``"uniform"``/``"ror"`` bins by a lookup table (``P <= 8``: ``cv2.LUT``);
 ``"uniform"`` with more points counts set bits and changes directly. Per-cell histograms
 are one ``cv2.calcHist`` over slot indices.
@@ -48,10 +47,10 @@ LBP_METHODS = ("uniform", "ror", "default")
 # table of 2**P entries; "uniform" has P + 2 bins and needs only bit counts.
 _MAX_POINTS = {"uniform": 31, "ror": 16, "default": 16}
 
-# float32 sampling of 8-bit images errs by < 2e-4; closer to the centre, redo in float64.
+# float32 differences of 8-bit images err by < 2e-4; closer to 0, decide exactly.
 _TIE_TOLERANCE = 1e-3
-# Half the smallest non-zero |sample - centre| (see _FlatStack._exact_bits).
-_HALF_STEP = 5e-11
+# Largest kernel side cv2.filter2D applies directly (larger ones go through a DFT).
+_MAX_DIRECT_TAPS = 11
 
 # Images per vectorised pass are grouped up to this many pixels, so temporaries stay in cache.
 _PIXELS_PER_PASS = 1 << 16
@@ -74,11 +73,28 @@ def _neighbour_offsets(n_points, radius):
 
 
 @functools.lru_cache(maxsize=256)
-def _bilinear_kernel(dr, dc):
-    """2×2 ``cv2.filter2D`` kernel (anchor at its top left) sampling at fraction ``(dr, dc)``."""
-    kernel = np.array([[(1 - dr) * (1 - dc), (1 - dr) * dc], [dr * (1 - dc), dr * dc]], np.float32)
+def _difference_kernel(row, col):
+    """``cv2.filter2D`` kernel giving the bilinear sample at ``(row, col)`` minus the centre.
+
+    Returns ``(kernel, anchor)``: the four bilinear taps around the point and ``-1`` at
+    the anchor (the centre pixel), in the smallest box holding both. Past 11×11 taps
+    OpenCV filters through a DFT, a hundred times slower; such a point gets the 2×2
+    bilinear taps alone, anchored at their top left, and ``anchor=None`` says the
+    centre is still to be subtracted.
+    """
+    r0, c0 = math.floor(row), math.floor(col)
+    dr, dc = row - r0, col - c0
+    taps = np.array([[(1 - dr) * (1 - dc), (1 - dr) * dc], [dr * (1 - dc), dr * dc]], np.float32)
+    top, left = min(0, r0), min(0, c0)
+    shape = (max(0, r0 + 1) - top + 1, max(0, c0 + 1) - left + 1)
+    if max(shape) > _MAX_DIRECT_TAPS:
+        kernel, anchor = taps, None
+    else:
+        kernel, anchor = np.zeros(shape, np.float32), (-left, -top)
+        kernel[r0 - top:r0 - top + 2, c0 - left:c0 - left + 2] = taps
+        kernel[-top, -left] -= 1
     kernel.flags.writeable = False
-    return kernel
+    return kernel, anchor
 
 
 def _map_codes(codes, n_points, method):
@@ -165,26 +181,25 @@ def _pack_bits(planes):
 
 
 def _exact_bits(flat, at, width, row, col):
-    """Bit of the neighbour at ``(row, col)`` of the pixels ``flat[at]``, in float64.
+    """Bit of the neighbour at ``(row, col)`` of the pixels ``flat[at]``, exactly.
 
-    The sample minus the centre is the weighted sum of the corners' differences with
-    the centre: integers times products of two 5-decimal weights, so a non-zero value
-    is a multiple of 1e-10, while float64 errs by under 1e-13 on 8-bit values. Half that
-    step therefore separates an exact tie (a set bit) from every true difference.
+    Scaled by ``1e10``, the bilinear weights (products of two 5-decimal fractions) are
+    integers, so the sample minus the centre is an integer below ``2**53`` in
+    magnitude: float64 computes it without rounding, and an exact tie gives exactly 0.
     """
-    offsets, weights = _corner_weights(row, col, width)
-    differences = flat[at[:, None] + offsets] - flat[at][:, None].astype(np.float64)
-    return differences @ weights >= -_HALF_STEP
+    offsets, weights = _integer_weights(row, col, width)
+    return flat[at[:, None] + offsets] @ weights >= 0
 
 
 @functools.lru_cache(maxsize=256)
-def _corner_weights(row, col, width):
-    """Flat offsets of the four pixels around ``(row, col)`` and their bilinear weights."""
+def _integer_weights(row, col, width):
+    """Flat offsets of the four pixels around ``(row, col)`` and the centre, and their weights × 1e10."""
     r0, c0 = math.floor(row), math.floor(col)
-    dr, dc = row - r0, col - c0
+    fr, fc = round((row - r0) * 100_000), round((col - c0) * 100_000)
     top = r0 * width + c0
-    offsets = np.array([top, top + 1, top + width, top + width + 1])
-    weights = np.array([(1 - dr) * (1 - dc), (1 - dr) * dc, dr * (1 - dc), dr * dc])
+    offsets = np.array([top, top + 1, top + width, top + width + 1, 0])
+    weights = np.array([(100_000 - fr) * (100_000 - fc), (100_000 - fr) * fc,
+                        fr * (100_000 - fc), fr * fc, -10_000_000_000], np.float64)
     return offsets, weights
 
 
@@ -211,32 +226,34 @@ class _FlatStack:
         self.tall = self.flat[:size].reshape(self.m * self.h2, self.width)
         self.tall.reshape(self.m, self.h2, self.width)[:, pad:pad + self.h, pad:pad + self.w] = stack
         self._float = self.flat.astype(np.float32)
-        self._sample = self._flat_blocks = None
+        self._differences = self._flat_blocks = None
 
     def shifted(self, dy, dx):
         """The span moved by ``(dy, dx)`` pixels (a contiguous view)."""
         offset = dy * self.width + dx
         return self.flat[self.start + offset:self.stop + offset]
 
-    def sample(self, row, col):
-        """Bilinear samples at ``(row, col)`` from every pixel of the span (float32).
+    def shifted_differences(self, row, col):
+        """Bilinear sample at ``(row, col)`` minus the centre, plus :data:`_TIE_TOLERANCE`, over the span.
 
-        One ``cv2.filter2D`` pass with a 2×2 kernel over the padded stack gives every
-        2×2 block's sample at the point's fraction; the neighbour's samples are then a
-        shifted view of it. (A kernel reaching from the centre to the neighbour would
-        grow with the radius, and past 11×11 OpenCV filters through a DFT.) The result
-        lives in a buffer that the next call overwrites.
+        One ``cv2.filter2D`` pass (float32) of :func:`_difference_kernel` over the padded
+        stack, adding the tolerance as its ``delta`` (plus a subtraction for points too
+        far for a direct kernel). The result lives in a buffer that the next call
+        overwrites.
         """
-        r0, c0 = math.floor(row), math.floor(col)
-        if self._sample is None:
-            self._sample = np.zeros_like(self._float)  # its slack stays 0
+        if self._differences is None:
+            self._differences = np.zeros_like(self._float)  # its slack stays 0
         size = self.tall.size
-        cv2.filter2D(self._float[:size].reshape(self.tall.shape), cv2.CV_32F,
-                     _bilinear_kernel(row - r0, col - c0),
-                     dst=self._sample[:size].reshape(self.tall.shape), anchor=(0, 0),
-                     borderType=cv2.BORDER_CONSTANT)
-        offset = r0 * self.width + c0
-        return self._sample[self.start + offset:self.stop + offset]
+        kernel, anchor = _difference_kernel(row, col)
+        cv2.filter2D(self._float[:size].reshape(self.tall.shape), cv2.CV_32F, kernel,
+                     dst=self._differences[:size].reshape(self.tall.shape),
+                     anchor=anchor or (0, 0), delta=_TIE_TOLERANCE, borderType=cv2.BORDER_CONSTANT)
+        if anchor is None:
+            # The 2×2 taps' output sits at their top left: shift it onto the centre.
+            offset = math.floor(row) * self.width + math.floor(col)
+            moved = self._differences[self.start + offset:self.stop + offset]
+            return np.subtract(moved, self._float[self.start:self.stop], out=moved)
+        return self._differences[self.start:self.stop]
 
     def flat_blocks(self, row, col):
         """Where the 2×2 block of pixels around ``(row, col)`` is constant, over the span.
@@ -258,25 +275,24 @@ class _FlatStack:
     def bits(self, n_points, radius):
         """Yield bit ``i`` of every pixel of the span for each neighbour ``i`` (bool arrays).
 
-        A neighbour on the pixel grid is one comparison with a shifted view. An off-grid
-        neighbour is sampled in float32 (:meth:`sample`); where the sample is within
-        ``1e-3`` of the centre the bit is in doubt. If the 2×2 block around the sample
-        is constant, the sample is an integer, so within ``1e-3`` of the centre means
-        equal: an exact tie, bit 1. The other doubtful bits, a few per thousand, are
-        decided in float64 (:func:`_exact_bits`). Planes come one at a time, to be used
-        while they are in cache.
+        A neighbour on the pixel grid is one comparison with a shifted view. For an
+        off-grid one, float32 gives the sample minus the centre within ``2e-4``
+        (:meth:`shifted_differences`); within ``1e-3`` of 0 the bit is in doubt. If the 2×2 block
+        around the sample point is constant, the sample is an integer, so within
+        ``1e-3`` of the centre means equal: an exact tie, bit 1. The other doubtful bits,
+        a few per thousand, are decided exactly (:func:`_exact_bits`). Planes come one at
+        a time, to be used while they are in cache.
         """
-        centre = self._float[self.start:self.stop]
-        below, above = centre - np.float32(_TIE_TOLERANCE), centre + np.float32(_TIE_TOLERANCE)
+        # On the float32 bit patterns, [0, 2 tolerance) is [0, this) and negatives are larger.
+        doubt_limit = np.float32(2 * _TIE_TOLERANCE).view(np.uint32)
         doubtful = np.empty(self.stop - self.start, bool)
         for row, col in zip(*_neighbour_offsets(n_points, radius)):
             if row == int(row) and col == int(col):
                 yield np.greater_equal(self.shifted(int(row), int(col)), self.shifted(0, 0))
                 continue
-            sample = self.sample(row, col)
-            bits = np.greater(sample, below)  # 1 where in doubt too
-            np.less(sample, above, out=doubtful)
-            doubtful &= bits
+            shifted = self.shifted_differences(row, col)
+            bits = np.greater(shifted, np.float32(0))  # 1 where in doubt too
+            np.less(shifted.view(np.uint32), doubt_limit, out=doubtful)
             np.greater(doubtful, self.flat_blocks(row, col), out=doubtful)
             # cv2.findNonZero finds a few positions among many 2-3 times as fast as NumPy.
             found = cv2.findNonZero(doubtful.view(np.uint8).reshape(1, -1))
@@ -327,7 +343,11 @@ def _span_uniform(stack, n_points, radius):
         ones += bits
         changes += np.bitwise_xor(previous, bits, out=previous)
         previous = bits
-    return np.where(changes <= 2, ones, np.uint8(n_points + 1))
+    # P + 1 where the chain changes more than twice: it exceeds any count of set bits, so
+    # a maximum places it (np.where with a scalar takes a path ten times as slow).
+    nonuniform = np.greater(changes, 2).view(np.uint8)
+    nonuniform *= np.uint8(n_points + 1)
+    return np.maximum(ones, nonuniform, out=ones)
 
 
 def _span_bins(stack, n_points, radius, method):
@@ -476,10 +496,7 @@ class LBP(BaseImageFeatures):
         self.radius = radius
         self.method = method
         self.grid = grid
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _configs(self):
         """The validated ``(P, R)`` pairs."""

@@ -42,11 +42,13 @@ def _real_bits_reference(image, n_points, radius):
     return bits
 
 
-@pytest.mark.parametrize("n_points, radius", [(8, 1), (8, 1.5), (5, 1), (12, 2.5), (16, 7.5)])
+@pytest.mark.parametrize("n_points, radius",
+                         [(8, 1), (8, 1.5), (5, 1), (12, 2.5), (16, 7.5), (16, 12.5)])
 def test_default_codes_equal_exact_arithmetic(n_points, radius):
     """Ties included: the bit of an exact tie is set, as real arithmetic says.
 
-    (16, 7.5) reaches past the 11×11 window beyond which OpenCV would filter by DFT.
+    At (16, 12.5) most neighbours lie too far from the centre for one direct kernel
+    (past 11×11 taps OpenCV filters by DFT) and take the 2×2-taps-then-subtract path.
     """
     image = IMAGES["ties"][:20, :20]
     bits = _real_bits_reference(image, n_points, radius)
