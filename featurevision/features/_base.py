@@ -102,7 +102,8 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
     :func:`~featurevision._parallel.map_images`; the rows come back in input order.
 
     Every subclass takes ``image_shape``, ``n_jobs``, ``progress`` and ``memory``
-    (documented here) in its ``__init__`` besides its own parameters.
+    (documented here) in its ``__init__`` besides its own parameters, and hands them to
+    ``super().__init__`` (as scikit-learn's own estimator families do).
 
     Parameters
     ----------
@@ -130,9 +131,6 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
     >>> import numpy as np
     >>> class MeanGray(BaseImageFeatures):
     ...     pixel_form = "gray_float"
-    ...     def __init__(self, image_shape=None, n_jobs=None, progress=False, memory=None):
-    ...         self.image_shape, self.n_jobs = image_shape, n_jobs
-    ...         self.progress, self.memory = progress, memory
     ...     def _feature_names(self):
     ...         return ["mean"]
     ...     def _extract(self, image):
@@ -144,6 +142,12 @@ class BaseImageFeatures(TransformerMixin, BaseEstimator):
     pixel_form = "gray_float"
     pixel_budget = DEFAULT_PIXEL_BUDGET
     batch_max_image_pixels = None
+
+    def __init__(self, image_shape=None, n_jobs=None, progress=False, memory=None):
+        self.image_shape = image_shape
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.memory = memory
 
     def _check_params(self):
         """Validate the hyper-parameters; subclasses extend it."""

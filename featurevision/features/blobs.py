@@ -353,10 +353,7 @@ class Blobs(BaseImageFeatures):
         self.n_scales = n_scales
         self.threshold = threshold
         self.grid = grid
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _check_params(self):
         _check_detector(self.method, self.min_sigma, self.max_sigma, self.n_scales, self.threshold)

@@ -117,10 +117,7 @@ class ColorHistogram(BaseImageFeatures):
         self.bins = bins
         self.joint = joint
         self.grid = grid
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _bins(self):
         bins = (self.bins,) * 3 if isinstance(self.bins, numbers.Integral) else tuple(self.bins)

@@ -253,10 +253,7 @@ class HarrisCorners(BaseImageFeatures):
         self.max_corners = max_corners
         self.grid = grid
         self.subpixel = subpixel
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _check_params(self):
         _check_detector(self.k, self.block_size, self.sigma, self.threshold_rel,

@@ -207,10 +207,7 @@ class CannyEdges(BaseImageFeatures):
         self.high = high
         self.grid = grid
         self.n_orientations = n_orientations
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _check_params(self):
         check_scalar(self.sigma, "sigma", numbers.Real, min_val=0)

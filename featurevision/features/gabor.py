@@ -258,10 +258,7 @@ class GaborBank(BaseImageFeatures):
         self.n_stds = n_stds
         self.stats = stats
         self.grid = grid
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _check_params(self):
         check_positive_values(self.frequencies, "frequencies")

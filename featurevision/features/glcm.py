@@ -279,10 +279,7 @@ class GLCM(BaseImageFeatures):
         self.symmetric = symmetric
         self.props = props
         self.rotation_invariant = rotation_invariant
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _check_params(self):
         check_positive_values(self.distances, "distances")

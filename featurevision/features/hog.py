@@ -283,10 +283,7 @@ class HOG(BaseImageFeatures):
         self.block_norm = block_norm
         self.image_size = image_size
         self.transform_sqrt = transform_sqrt
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _layout(self):
         """Cells and blocks on the canvas: ``((rows, cols), (b_rows, b_cols))``."""

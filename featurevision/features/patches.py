@@ -122,10 +122,7 @@ class PatchCodebook(BaseImageFeatures):
         self.power = power
         self.kmeans_iter = kmeans_iter
         self.random_state = random_state
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     @property
     def pixel_form(self):

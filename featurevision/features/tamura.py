@@ -198,10 +198,7 @@ class Tamura(BaseImageFeatures):
         self.regularity_grid = regularity_grid
         self.coarseness_histogram = coarseness_histogram
         self.direction_histogram = direction_histogram
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _check_params(self):
         check_scalar(self.kmax, "kmax", numbers.Integral, min_val=0)

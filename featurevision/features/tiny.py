@@ -47,10 +47,7 @@ class TinyImage(BaseImageFeatures):
         self.size = size
         self.color = color
         self.normalize = normalize
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     @property
     def pixel_form(self):

@@ -151,10 +151,7 @@ class BagOfVisualWords(BaseImageFeatures):
         self.pca = pca
         self.max_descriptors = max_descriptors
         self.random_state = random_state
-        self.image_shape = image_shape
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.memory = memory
+        super().__init__(image_shape=image_shape, n_jobs=n_jobs, progress=progress, memory=memory)
 
     def _check_params(self):
         check_option("sampling", self.sampling, SAMPLINGS)
@@ -192,9 +189,9 @@ class BagOfVisualWords(BaseImageFeatures):
                  f"{tuple(self.image_shape or (1, table))}" if table is not None else "")
         return ValueError(
             f"{type(self).__name__} needs at least n_words={self.n_words} descriptors to learn "
-            f"its codebook, but the {len(batch)} training image(s) gave {found}: flat patches "
-            f"and images too small to vary give none{where}. Fit on more or larger images, or "
-            "lower n_words."
+            f"its codebook, but the training images (n_samples={len(batch)}) gave {found}: flat "
+            f"patches and images too small to vary give none{where}. Fit on more or larger images, "
+            "or lower n_words."
         )
 
     def _fit(self, batch, y):
