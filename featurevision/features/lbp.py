@@ -18,10 +18,11 @@ on the pixel grid is a shifted view compared with the centre; for an off-grid on
 ``cv2.filter2D`` pass (float32: four bilinear taps and ``-1`` at the centre) gives the
 sample minus the centre. Where float32 leaves the sign in doubt (within ``1e-3`` of 0), a
 constant 2×2 block around the sample point (one mask per stack) means an exact tie,
-bit 1; the few other pixels are decided exactly, in float64 with integer weights. Bits are packed eight planes at a time as uint64 words,
-and mapped to ``"uniform"``/``"ror"`` bins by a lookup table (``P <= 8``: ``cv2.LUT``);
-``"uniform"`` with more points counts set bits and changes directly. Per-cell histograms
-are one ``cv2.calcHist`` over slot indices.
+bit 1; the few other pixels are decided exactly, in float64 with integer weights. Bits
+are packed eight planes at a time as uint64 words, and mapped to ``"uniform"``/``"ror"``
+bins by a lookup table (``P <= 8``: ``cv2.LUT``); ``"uniform"`` with more points counts
+set bits and changes directly. Per-cell histograms are one ``cv2.calcHist`` over slot
+indices.
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ def _exact_bits(flat, at, width, row, col):
 
 @functools.lru_cache(maxsize=256)
 def _integer_weights(row, col, width):
-    """Flat offsets of the four pixels around ``(row, col)`` and the centre, and their weights × 1e10."""
+    """Flat offsets of the pixels around ``(row, col)`` and of the centre; their weights × 1e10."""
     r0, c0 = math.floor(row), math.floor(col)
     fr, fc = round((row - r0) * 100_000), round((col - c0) * 100_000)
     top = r0 * width + c0
@@ -234,7 +235,7 @@ class _FlatStack:
         return self.flat[self.start + offset:self.stop + offset]
 
     def shifted_differences(self, row, col):
-        """Bilinear sample at ``(row, col)`` minus the centre, plus :data:`_TIE_TOLERANCE`, over the span.
+        """Bilinear sample at ``(row, col)`` minus the centre, plus the tie tolerance (span).
 
         One ``cv2.filter2D`` pass (float32) of :func:`_difference_kernel` over the padded
         stack, adding the tolerance as its ``delta`` (plus a subtraction for points too
