@@ -478,11 +478,7 @@ def as_gray_u8(image):
     array([[255, 255],
            [255, 255]], dtype=uint8)
     """
-    image = _drop_alpha(image)
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[..., 0]
-    if image.dtype != np.uint8:
-        image = np.rint(as_float(image) * 255.0).astype(np.uint8)
+    image = _as_u8(image)
     if image.ndim == 3:
         image = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
     return image
@@ -497,13 +493,19 @@ def as_rgb(image):
     >>> as_rgb(np.zeros((2, 3), np.uint8)).shape
     (2, 3, 3)
     """
+    image = _as_u8(image)
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    return image
+
+
+def _as_u8(image):
+    """One image as uint8, alpha dropped and a single channel squeezed to 2-D."""
     image = _drop_alpha(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     if image.dtype != np.uint8:
         image = np.rint(as_float(image) * 255.0).astype(np.uint8)
-    if image.ndim == 2:
-        image = np.repeat(image[:, :, None], 3, axis=2)
     return image
 
 

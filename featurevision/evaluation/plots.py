@@ -26,7 +26,7 @@ def plot_confusion_matrix(report, ax=None, normalize=False):
 
     Examples
     --------
-    >>> from featurevision.evaluation import report_from_predictions
+    >>> from featurevision.evaluation import plot_confusion_matrix, report_from_predictions
     >>> ax = plot_confusion_matrix(report_from_predictions([0, 1, 1], [0, 1, 0]))
     """
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -55,7 +55,7 @@ def plot_roc_curves(report, ax=None):
 
     Examples
     --------
-    >>> from featurevision.evaluation import report_from_predictions
+    >>> from featurevision.evaluation import plot_roc_curves, report_from_predictions
     >>> r = report_from_predictions([0, 1], [0, 1], y_score=[[0.9, 0.1], [0.2, 0.8]])
     >>> len(plot_roc_curves(r).lines) >= 2
     True
@@ -86,7 +86,7 @@ def plot_evaluation(report, fig=None):
 
     Examples
     --------
-    >>> from featurevision.evaluation import report_from_predictions
+    >>> from featurevision.evaluation import plot_evaluation, report_from_predictions
     >>> len(plot_evaluation(report_from_predictions([0, 1], [0, 1])).axes)
     1
     """

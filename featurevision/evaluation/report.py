@@ -306,9 +306,10 @@ def evaluate(model, X, y, *, fit_on=None, fit_time=None, target_names=None, name
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from featurevision.datasets import load_digits
-    >>> from featurevision.features import TinyImage
     >>> from sklearn.pipeline import make_pipeline
+    >>> from featurevision.datasets import load_digits
+    >>> from featurevision.evaluation import evaluate
+    >>> from featurevision.features import TinyImage
     >>> d = load_digits()
     >>> model = make_pipeline(TinyImage(size=8), LogisticRegression(max_iter=500))
     >>> r = evaluate(model, d.images[1::2], d.target[1::2], fit_on=(d.images[::2], d.target[::2]))

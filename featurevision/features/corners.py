@@ -201,15 +201,9 @@ class HarrisCorners(BaseImageFeatures):
 
     Parameters
     ----------
-    k : float, default=0.04
-        Harris' sensitivity constant.
-    block_size : int, default=3
-        Side of the window summing the structure tensor.
-    sigma : float, default=0.0
-        Standard deviation of a Gaussian smoothing before differentiation; 0 for none
-        (the 3×3 Sobel already smooths). Smoothing blurs an X-junction's saddle, which
-        moves the response's peak away from it (2 px at ``sigma=1``); ``subpixel``
-        brings it back.
+    k, block_size, sigma : float, int, float, default=0.04, 3, 0.0
+        The response's sensitivity constant, window side and pre-smoothing: see
+        :func:`harris_response`.
     threshold_rel : float, default=0.01
         Minimum response as a fraction of the image's largest response.
     min_distance : int, default=3
