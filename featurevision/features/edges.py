@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .._grid import cell_areas, cell_feature_names, cell_map, count_values
+from .._grid import cell_areas, cell_feature_names, cell_map, count_values, flat_nonzero
 from .._validation import check_grid
 from ._base import BaseImageFeatures, image_in_form
 
@@ -237,7 +237,7 @@ class CannyEdges(BaseImageFeatures):
         n_images, shape = len(edges), edges.shape[1:]
         grid, n_bins = check_grid(self.grid), self.n_orientations
         n_cells = grid[0] * grid[1]
-        at = np.flatnonzero(edges)
+        at = flat_nonzero(edges)
         theta = np.arctan2(dy.ravel().take(at), dx.ravel().take(at))
         # Steps of pi / n_bins from -pi, (theta + pi) n / pi, folded modulo pi by a table
         # (an edge and its reverse share a bin): an integer or float modulo costs more.
