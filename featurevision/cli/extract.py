@@ -17,17 +17,9 @@ DEFAULT_FIT_IMAGES = 256
 
 
 def add_parser(subparsers):
-    """Add the ``extract`` subcommand to an ``argparse`` subparsers object.
+    """Add the ``extract`` subcommand to ``subparsers``; return its parser.
 
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        What ``ArgumentParser.add_subparsers()`` returned.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The subcommand's parser; ``featurevision.cli`` sets :func:`run` as its action.
+    ``featurevision.cli`` sets :func:`run` as the returned parser's action.
 
     Examples
     --------

@@ -16,24 +16,16 @@ INSTALL_HINT = 'pip install "featurevision[serve]"'
 
 
 def add_parser(subparsers):
-    """Add the ``serve`` subcommand to an ``argparse`` subparsers object.
+    """Give ``subparsers`` (an ``ArgumentParser.add_subparsers()``) a ``serve`` subcommand.
 
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        What ``ArgumentParser.add_subparsers()`` returned.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The subcommand's parser; ``featurevision.cli`` sets :func:`run` as its action.
+    Returns the new subcommand's own parser, whose action ``featurevision.cli`` sets to
+    :func:`run`.
 
     Examples
     --------
-    >>> import argparse
-    >>> parser = argparse.ArgumentParser(prog="featurevision")
-    >>> _ = add_parser(parser.add_subparsers(dest="command"))
-    >>> args = parser.parse_args(["serve", "model.skops"])
+    >>> from argparse import ArgumentParser
+    >>> serve = add_parser(ArgumentParser(prog="featurevision").add_subparsers())
+    >>> args = serve.parse_args(["model.skops"])
     >>> args.host, args.port, args.workers
     ('127.0.0.1', 8000, 1)
     """
@@ -70,7 +62,7 @@ def run(args):
     Parameters
     ----------
     args : argparse.Namespace
-        As :func:`add_parser`'s parser gives them.
+        What the parser from :func:`add_parser` read from the command line.
 
     Returns
     -------

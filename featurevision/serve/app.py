@@ -180,19 +180,16 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
 
     Examples
     --------
-    >>> import os, tempfile
+    >>> from sklearn.neighbors import KNeighborsClassifier
     >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> import featurevision
-    >>> from featurevision.features import TinyImage
     >>> from featurevision.datasets import load_digits
+    >>> from featurevision.features import TinyImage
+    >>> from featurevision.serve.served_model import ServedModel
     >>> d = load_digits()
-    >>> pipe = make_pipeline(TinyImage(size=4), LogisticRegression()).fit(d.images[:200], d.target[:200])
-    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.skops")
-    >>> featurevision.save(pipe, path)
-    >>> app = create_app(path, max_body_bytes=1 << 20)
-    >>> app.state.model.kind, "/predict" in app.openapi()["paths"]
-    ('pipeline', True)
+    >>> knn = make_pipeline(TinyImage(size=4), KNeighborsClassifier()).fit(d.images, d.target)
+    >>> app = create_app(ServedModel(knn, "pipeline", "knn.skops"), max_body_bytes=1 << 20)
+    >>> app.state.model.name, "/predict" in app.openapi()["paths"]
+    ('knn.skops', True)
     """
     if not isinstance(model, ServedModel):
         model = load_served_model(model)

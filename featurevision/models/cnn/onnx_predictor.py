@@ -82,17 +82,9 @@ class OnnxClassifier:
         return images_to_nchw(check_images(X), self.input_size_, self.n_channels_)
 
     def predict_proba(self, X):
-        """Class probabilities, columns in ``classes_`` order.
-
-        Parameters
-        ----------
-        X : ndarray or sequence of arrays or paths
-            Images with the training images' channel count; any size.
-
-        Returns
-        -------
-        ndarray of shape (n, n_classes), float64
-        """
+        """Class probabilities, ``(n, n_classes)`` float64 in ``classes_`` order, as
+        :meth:`CNNClassifier.predict_proba <featurevision.models.cnn.CNNClassifier.predict_proba>`
+        gives them for the same images ``X``."""
         images = self.preprocess(X)
         out = np.empty((len(images), len(self.classes_)), np.float64)
         for start in range(0, len(images), self.batch_size):
