@@ -166,8 +166,9 @@ def count_values(values, n_values):
 def flat_nonzero(mask):
     """Flat indices of the true (non-zero) elements of a bool or uint8 array, ascending.
 
-    ``cv2.findNonZero`` over the array read as one row: on the sparse masks of edges or
-    doubtful bits, 2-3 times as fast as ``np.flatnonzero``.
+    ``cv2.findNonZero`` over the array read as one row: on a sparse mask (a few true
+    per thousand, like LBP's doubtful bits) about twice as fast as ``np.flatnonzero``,
+    and as fast at 10% density (an edge map).
 
     Examples
     --------
