@@ -12,6 +12,29 @@ from ..features.edges import canny_edges
 __all__ = ["show_edges", "show_corners", "show_blobs"]
 
 
+# The parameters and return value the three overlays share; each docstring names its own
+# detections and detector and takes these from here, so the three cannot drift apart.
+_SHARED_DOC = {
+    "image": """image : ndarray of shape (h, w) or (h, w, c)
+        The image.""",
+    "drawing": """ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    color : matplotlib colour, default="red"
+        Colour of the marks.
+    title : str, optional
+        Axes title.""",
+    "returns": """Returns
+    -------
+    matplotlib Axes""",
+}
+
+
+def _shared_doc(function):
+    if function.__doc__:  # None under python -OO
+        function.__doc__ = function.__doc__.format(**_SHARED_DOC)
+    return function
+
+
 def _detections(given, detect, image, params):
     if given is None:
         return detect(np.asarray(image), **params)
@@ -20,28 +43,21 @@ def _detections(given, detect, image, params):
     return given
 
 
+@_shared_doc
 def show_edges(image, edges=None, ax=None, color="red", title=None, **params):
     """Draw an image with its Canny edge pixels painted over it.
 
     Parameters
     ----------
-    image : ndarray of shape (h, w) or (h, w, c)
-        The image.
+    {image}
     edges : ndarray of bool, shape (h, w), optional
         An edge map; by default ``canny_edges(image, **params)``.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure when None.
-    color : matplotlib colour, default="red"
-        Colour of the edge pixels.
-    title : str, optional
-        Axes title.
+    {drawing}
     **params
         Parameters of :func:`~featurevision.features.edges.canny_edges` (``sigma``,
         ``low``, ``high``) when ``edges`` is None.
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -58,28 +74,21 @@ def show_edges(image, edges=None, ax=None, color="red", title=None, **params):
     return ax
 
 
+@_shared_doc
 def show_corners(image, corners=None, ax=None, color="red", title=None, **params):
     """Draw an image with its Harris corners marked by crosses.
 
     Parameters
     ----------
-    image : ndarray of shape (h, w) or (h, w, c)
-        The image.
+    {image}
     corners : ndarray of shape (n, 2), optional
         ``(row, col)`` corners; by default ``harris_corners(image, **params)``.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure when None.
-    color : matplotlib colour, default="red"
-        Colour of the crosses.
-    title : str, optional
-        Axes title.
+    {drawing}
     **params
         Parameters of :func:`~featurevision.features.corners.harris_corners` when
         ``corners`` is None.
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -94,28 +103,21 @@ def show_corners(image, corners=None, ax=None, color="red", title=None, **params
     return ax
 
 
+@_shared_doc
 def show_blobs(image, blobs=None, ax=None, color="red", title=None, **params):
     """Draw an image with its blobs as circles of radius ``sqrt(2) * sigma``.
 
     Parameters
     ----------
-    image : ndarray of shape (h, w) or (h, w, c)
-        The image.
+    {image}
     blobs : ndarray of shape (n, 3), optional
         ``(row, col, sigma)`` blobs; by default ``find_blobs(image, **params)``.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure when None.
-    color : matplotlib colour, default="red"
-        Colour of the circles.
-    title : str, optional
-        Axes title.
+    {drawing}
     **params
         Parameters of :func:`~featurevision.features.blobs.find_blobs` (``method``,
         ``min_sigma``, ...) when ``blobs`` is None.
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

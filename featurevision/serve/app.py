@@ -180,16 +180,12 @@ def create_app(model, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_files=DEFAULT_M
 
     Examples
     --------
-    >>> from sklearn.neighbors import KNeighborsClassifier
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from featurevision.datasets import load_digits
-    >>> from featurevision.features import TinyImage
+    >>> from sklearn.dummy import DummyClassifier
     >>> from featurevision.serve.served_model import ServedModel
-    >>> d = load_digits()
-    >>> knn = make_pipeline(TinyImage(size=4), KNeighborsClassifier()).fit(d.images, d.target)
-    >>> app = create_app(ServedModel(knn, "pipeline", "knn.skops"), max_body_bytes=1 << 20)
+    >>> model = DummyClassifier().fit([[0], [1]], [0, 1])
+    >>> app = create_app(ServedModel(model, "estimator", "dummy.skops"), max_body_bytes=1 << 20)
     >>> app.state.model.name, "/predict" in app.openapi()["paths"]
-    ('knn.skops', True)
+    ('dummy.skops', True)
     """
     if not isinstance(model, ServedModel):
         model = load_served_model(model)
@@ -274,19 +270,18 @@ def app_from_environment():
 
     Examples
     --------
+    Any model file that ``featurevision serve`` accepts will do; here a scikit-learn
+    classifier saved with :func:`featurevision.save`:
+
     >>> import os, tempfile
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.dummy import DummyClassifier
     >>> import featurevision
-    >>> from featurevision.features import TinyImage
-    >>> from featurevision.datasets import load_digits
-    >>> d = load_digits()
-    >>> pipe = make_pipeline(TinyImage(size=4), LogisticRegression()).fit(d.images[:200], d.target[:200])
-    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.skops")
-    >>> featurevision.save(pipe, path)
+    >>> path = os.path.join(tempfile.mkdtemp(), "dummy.skops")
+    >>> featurevision.save(DummyClassifier().fit([[0], [1]], [0, 1]), path)
     >>> os.environ[ENV_MODEL] = path
-    >>> app_from_environment().state.model.name
-    'tiny.skops'
+    >>> app = app_from_environment()
+    >>> app.state.model.name, app.state.model.kind
+    ('dummy.skops', 'estimator')
     >>> del os.environ[ENV_MODEL]
     """
     return create_app(os.environ[ENV_MODEL],
