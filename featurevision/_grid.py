@@ -146,8 +146,9 @@ def count_values(values, n_values):
     """Count each integer of ``[0, n_values)`` in ``values`` (1-D); int64.
 
     Unsigned 8- and 16-bit values are counted by ``cv2.calcHist``, 2-3 times as fast
-    as ``np.bincount``, which counts the others. Values outside the range are not
-    counted.
+    as ``np.bincount``, which counts the others and any array of 2**24 values or more
+    (calcHist counts in float32, exact only below that). Values outside the range are
+    not counted.
 
     Examples
     --------
@@ -155,7 +156,7 @@ def count_values(values, n_values):
     >>> count_values(np.array([0, 2, 2, 5], np.uint8), 3).tolist()
     [1, 0, 2]
     """
-    if values.dtype in (np.uint8, np.uint16) and n_values <= 1 << 16:
+    if values.dtype in (np.uint8, np.uint16) and n_values <= 1 << 16 and values.size < 1 << 24:
         counts = cv2.calcHist([np.ascontiguousarray(values).reshape(1, -1)], [0], None,
                               [n_values], [0, n_values]).ravel()
         return counts.astype(np.int64)

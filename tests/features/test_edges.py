@@ -74,6 +74,32 @@ def test_cells_pool_the_edge_map(camera):
     assert len(extractor.get_feature_names_out()) == 6 * 7 + 1
 
 
+
+@pytest.mark.parametrize("grid, n_orientations", [((2, 3), 5), ((4, 4), 8)])
+def test_orientation_histograms_match_a_float64_reference(camera, grid, n_orientations):
+    # Reference: each edge pixel's Sobel direction modulo 180 degrees, counter-clockwise
+    # as shown (rows down, so -dy), in float64, binned into equal steps, counted per cell.
+    # Ours bins float32 angles, so a pixel within float32 rounding of a bin edge may
+    # fall on the other side: allow one in a thousand.
+    image = camera[::2, ::2]
+    extractor = CannyEdges(grid=grid, n_orientations=n_orientations).fit([image])
+    n_cells = grid[0] * grid[1]
+    row = extractor.transform([image])[0]
+    edges = canny_edges(image)
+    smooth = cv2.GaussianBlur(image, (0, 0), 1.0)
+    dx = cv2.Sobel(smooth, cv2.CV_64F, 1, 0, borderType=cv2.BORDER_REPLICATE)
+    dy = cv2.Sobel(smooth, cv2.CV_64F, 0, 1, borderType=cv2.BORDER_REPLICATE)
+    ys, xs = np.nonzero(edges)
+    theta = np.arctan2(-dy[ys, xs], dx[ys, xs]) % np.pi
+    bins = np.minimum((theta * n_orientations / np.pi).astype(int), n_orientations - 1)
+    cells = (ys * grid[0] // image.shape[0]) * grid[1] + xs * grid[1] // image.shape[1]
+    expected = np.bincount(cells * n_orientations + bins, minlength=n_cells * n_orientations)
+    areas = np.bincount(((np.arange(image.shape[0]) * grid[0] // image.shape[0])[:, None] * grid[1]
+                         + np.arange(image.shape[1]) * grid[1] // image.shape[1]).ravel())
+    counts = row[:-1].reshape(n_cells, n_orientations + 1)[:, 1:] * areas[:, None]
+    assert np.abs(np.rint(counts).ravel() - expected).sum() <= 1e-3 * len(ys)
+    assert np.rint(counts).sum() == len(ys)
+
 @pytest.mark.parametrize("image", [
     np.zeros((1, 1), np.uint8), np.full((3, 3), 255, np.uint8), np.zeros((40, 40), np.uint8),
     np.tile(np.arange(0, 128, 2, dtype=np.uint8), (64, 1)),  # gentle shading: no edge anywhere
