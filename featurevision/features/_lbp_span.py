@@ -5,7 +5,8 @@ one flat array (:class:`FlatStack`), where every neighbour is a fixed shift: a n
 on the pixel grid is a shifted view compared with the centre; for an off-grid one, one
 ``cv2.filter2D`` pass (float32: four bilinear taps and ``-1`` at the centre) gives the
 sample minus the centre. Where float32 leaves the sign in doubt (within ``1e-3`` of 0), a
-constant 2×2 block around the sample point (one mask per stack) means an exact tie,
+2×2 block around the sample point whose sums make the sample a multiple of 0.5 (constant,
+or symmetric the way the weights are: one mask per kind per stack) means an exact tie,
 bit 1; the few other pixels are decided exactly, in float64 with integer weights. Bits
 are packed eight planes at a time as uint64 words, and mapped to ``"uniform"``/``"ror"``
 bins by a lookup table (``P <= 8``: ``cv2.LUT``); ``"uniform"`` with more points counts
@@ -137,26 +138,26 @@ def _pack_bits(planes):
     return word.view(np.uint8)
 
 
-def _exact_bits(flat, at, width, row, col):
-    """Bit of the neighbour at ``(row, col)`` of the pixels ``flat[at]``, exactly.
+@functools.lru_cache(maxsize=64)
+def _integer_weights(n_points, radius, width):
+    """Each neighbour's bilinear taps and the centre: flat offsets and weights × 1e10.
 
-    Scaled by ``1e10``, the bilinear weights (products of two 5-decimal fractions) are
-    integers, so the sample minus the centre is an integer below ``2**53`` in
-    magnitude: float64 computes it without rounding, and an exact tie gives exactly 0.
+    ``(P, 5)`` arrays, the centre last. Scaled by ``1e10``, the weights (products of two
+    5-decimal fractions) are integers, so a sample minus its centre is an integer below
+    ``2**53`` in magnitude: float64 computes it without rounding, and an exact tie
+    gives exactly 0.
     """
-    offsets, weights = _integer_weights(row, col, width)
-    return flat[at[:, None] + offsets] @ weights >= 0
-
-
-@functools.lru_cache(maxsize=256)
-def _integer_weights(row, col, width):
-    """Flat offsets of the pixels around ``(row, col)`` and of the centre; their weights × 1e10."""
-    r0, c0 = math.floor(row), math.floor(col)
-    fr, fc = round((row - r0) * 100_000), round((col - c0) * 100_000)
-    top = r0 * width + c0
-    offsets = np.array([top, top + 1, top + width, top + width + 1, 0])
-    weights = np.array([(100_000 - fr) * (100_000 - fc), (100_000 - fr) * fc,
-                        fr * (100_000 - fc), fr * fc, -10_000_000_000], np.float64)
+    offsets = np.zeros((n_points, 5), np.intp)
+    weights = np.zeros((n_points, 5))
+    for i, (row, col) in enumerate(zip(*_neighbour_offsets(n_points, radius))):
+        r0, c0 = math.floor(row), math.floor(col)
+        fr, fc = round((row - r0) * 100_000), round((col - c0) * 100_000)
+        top = r0 * width + c0
+        weights[i] = [(100_000 - fr) * (100_000 - fc), (100_000 - fr) * fc,
+                      fr * (100_000 - fc), fr * fc, -10_000_000_000]
+        offsets[i, :4] = [top, top + 1, top + width, top + width + 1]
+    for table in (offsets, weights):
+        table.flags.writeable = False
     return offsets, weights
 
 
@@ -183,7 +184,8 @@ class FlatStack:
         self.tall = self.flat[:size].reshape(self.m * self.h2, self.width)
         self.tall.reshape(self.m, self.h2, self.width)[:, pad:pad + self.h, pad:pad + self.w] = stack
         self._float = self.flat.astype(np.float32)
-        self._differences = self._flat_blocks = None
+        self._differences = None
+        self._tie_masks = {}
 
     def shifted(self, dy, dx):
         """The span moved by ``(dy, dx)`` pixels (a contiguous view)."""
@@ -212,48 +214,65 @@ class FlatStack:
             return np.subtract(moved, self._float[self.start:self.stop], out=moved)
         return self._differences[self.start:self.stop]
 
-    def flat_blocks(self, row, col):
-        """Where the 2×2 block of pixels around ``(row, col)`` is constant, over the span.
+    def tie_blocks(self, n_points, radius):
+        """For each off-grid neighbour, where a sample within ``1e-3`` of its centre is a tie.
 
-        A view of one mask computed once per stack: block ``y`` (pixels ``y``, ``y + 1``,
-        ``y + W``, ``y + W + 1``) is constant when both its rows are and its columns
-        agree.
+        Views (over the span) of masks computed once per stack. Block ``y`` holds pixels
+        ``a = y``, ``b = y + 1``, ``c = y + W``, ``d = y + W + 1``. A constant block samples
+        to its value, an integer, whatever the weights. Weights with a symmetry widen
+        that: half-way between rows (``a + c == b + d``: the sample is ``(a + c) / 2``),
+        half-way between columns (``a + b == c + d``), on a diagonal where the row and
+        column fractions are equal (``a == d`` and ``b + c == a + d``: the sample is
+        ``a``) or add up to 1 (``b == c`` and ``a + d == b + c``). Either way the sample
+        is a multiple of 0.5, so within ``1e-3`` of an integer centre means equal.
         """
-        if self._flat_blocks is None:
-            flat, width = self.flat, self.width
-            same_right = np.equal(flat[:-1], flat[1:])
-            blocks = np.equal(flat[:-width - 1], flat[width:-1])
-            blocks &= same_right[:-width]
-            blocks &= same_right[width:]
-            self._flat_blocks = blocks
-        offset = math.floor(row) * self.width + math.floor(col)
-        return self._flat_blocks[self.start + offset:self.stop + offset]
+        kinds = {}
+        for row, col in zip(*_neighbour_offsets(n_points, radius)):
+            if row == int(row) and col == int(col):
+                continue
+            fr = round((row - math.floor(row)) * 100_000)
+            fc = round((col - math.floor(col)) * 100_000)
+            kinds[row, col] = ("rows" if fr == 50_000 else "columns" if fc == 50_000
+                               else "diagonal" if fr == fc
+                               else "antidiagonal" if fr + fc == 100_000 else "flat")
+        missing = set(kinds.values()) - set(self._tie_masks)
+        self._tie_masks.update(_tie_masks(self.flat, self.width, missing))
+        views = {}
+        for (row, col), kind in kinds.items():
+            offset = math.floor(row) * self.width + math.floor(col)
+            views[row, col] = self._tie_masks[kind][self.start + offset:self.stop + offset]
+        return views
 
     def bits(self, n_points, radius):
         """Yield bit ``i`` of every pixel of the span for each neighbour ``i`` (bool arrays).
 
         A neighbour on the pixel grid is one comparison with a shifted view. For an
         off-grid one, float32 gives the sample minus the centre within ``2e-4``
-        (:meth:`shifted_differences`); within ``1e-3`` of 0 the bit is in doubt. If the 2×2 block
-        around the sample point is constant, the sample is an integer, so within
-        ``1e-3`` of the centre means equal: an exact tie, bit 1. The other doubtful bits,
-        a few per thousand, are decided exactly (:func:`_exact_bits`). Planes come one at
-        a time, to be used while they are in cache.
+        (:meth:`shifted_differences`); within ``1e-3`` of 0 the bit is in doubt. Where
+        :meth:`tie_blocks` says the sample is a multiple of 0.5, in doubt means an exact
+        tie: bit 1. The few other doubtful bits (a handful per plane of a photograph, on
+        most planes none) are decided exactly, in float64 with integer weights
+        (:func:`_integer_weights`). Planes come one at a time, to be used while they are
+        in cache.
         """
         # On the float32 bit patterns, [0, 2 tolerance) is [0, this) and negatives are larger.
         doubt_limit = np.float32(2 * _TIE_TOLERANCE).view(np.uint32)
         doubtful = np.empty(self.stop - self.start, bool)
-        for row, col in zip(*_neighbour_offsets(n_points, radius)):
+        ties = self.tie_blocks(n_points, radius)
+        offsets, weights = _integer_weights(n_points, radius, self.width)
+        for i, (row, col) in enumerate(zip(*_neighbour_offsets(n_points, radius))):
             if row == int(row) and col == int(col):
                 yield np.greater_equal(self.shifted(int(row), int(col)), self.shifted(0, 0))
                 continue
             shifted = self.shifted_differences(row, col)
             bits = np.greater(shifted, np.float32(0))  # 1 where in doubt too
             np.less(shifted.view(np.uint32), doubt_limit, out=doubtful)
-            np.greater(doubtful, self.flat_blocks(row, col), out=doubtful)
-            index = flat_nonzero(doubtful)
-            if len(index):
-                bits[index] = _exact_bits(self.flat, index + self.start, self.width, row, col)
+            np.greater(doubtful, ties[row, col], out=doubtful)
+            # Counting first skips the search on the many planes with nothing in doubt.
+            if cv2.countNonZero(doubtful.view(np.uint8)):
+                at = flat_nonzero(doubtful)
+                samples = self.flat[(at + self.start)[:, None] + offsets[i]]
+                bits[at] = samples @ weights[i] >= 0
             yield bits
 
     def images(self, span):
@@ -262,6 +281,35 @@ class FlatStack:
         out[self.start:self.start + self.n] = span[:self.n]
         p = self.pad
         return out.reshape(self.m, self.h2, self.width)[:, p:p + self.h, p:p + self.w]
+
+
+def _tie_masks(flat, width, kinds):
+    """The masks :meth:`FlatStack.tie_blocks` describes, for every block of ``flat``.
+
+    Returns ``{kind: mask}`` for the ``kinds`` asked for; pair sums are shared between
+    kinds and computed in int16 (uint8 sums cast on the fly cost three times as much).
+    """
+    pixels = flat.astype(np.int16)
+    a, b, c, d = pixels[:-width - 1], pixels[1:-width], pixels[width:-1], pixels[width + 1:]
+    masks = {}
+    if "flat" in kinds:
+        same_right = np.equal(flat[:-1], flat[1:])
+        masks["flat"] = np.equal(flat[:-width - 1], flat[width:-1])
+        masks["flat"] &= same_right[:-width]
+        masks["flat"] &= same_right[width:]
+    if "rows" in kinds:
+        column_sums = np.add(pixels[:-width], pixels[width:])  # a + c at block y
+        masks["rows"] = np.equal(column_sums[:-1], column_sums[1:])
+    if "columns" in kinds:
+        row_sums = np.add(pixels[:-1], pixels[1:])  # a + b at block y
+        masks["columns"] = np.equal(row_sums[:-width], row_sums[width:])
+    if "diagonal" in kinds or "antidiagonal" in kinds:
+        balanced = np.equal(a + d, b + c)
+        if "diagonal" in kinds:
+            masks["diagonal"] = np.logical_and(balanced, np.equal(a, d))
+        if "antidiagonal" in kinds:
+            masks["antidiagonal"] = np.logical_and(balanced, np.equal(b, c))
+    return masks
 
 
 def _span_codes(stack, n_points, radius):

@@ -43,12 +43,15 @@ def _real_bits_reference(image, n_points, radius):
 
 
 @pytest.mark.parametrize("n_points, radius",
-                         [(8, 1), (8, 1.5), (5, 1), (12, 2.5), (16, 7.5), (16, 12.5)])
+                         [(8, 1), (8, 1.5), (5, 1), (12, 2.5), (16, 7.5), (16, 12.5), (4, 1.5),
+                          (12, 3)])
 def test_default_codes_equal_exact_arithmetic(n_points, radius):
     """Ties included: the bit of an exact tie is set, as real arithmetic says.
 
     At (16, 12.5) most neighbours lie too far from the centre for one direct kernel
     (past 11×11 taps OpenCV filters by DFT) and take the 2×2-taps-then-subtract path.
+    (4, 1.5) and (12, 3) have samples half-way between rows or columns, (8, 1) and (8, 1.5)
+    on diagonals: the blocks whose symmetric sums make a doubtful bit a tie.
     """
     image = IMAGES["ties"][:20, :20]
     bits = _real_bits_reference(image, n_points, radius)
@@ -71,6 +74,33 @@ def test_a_sample_just_below_the_centre_clears_its_bit(method):
     if method == "uniform":
         expected = np.vectorize(lambda code: _uniform_of(code, 8))(expected)
     np.testing.assert_array_equal(lbp_codes(image, 8, 1, method), expected)
+
+
+@pytest.mark.parametrize("kind, fractions", [
+    ("flat", [(0.29289, 0.70711), (0.12132, 0.59808)]),
+    ("rows", [(0.5, 0.59808), (0.5, 0.0), (0.5, 0.12132)]),
+    ("columns", [(0.59808, 0.5), (0.0, 0.5), (0.87868, 0.5)]),
+    ("diagonal", [(0.29289, 0.29289), (0.12132, 0.12132)]),
+    ("antidiagonal", [(0.29289, 0.70711), (0.87868, 0.12132)]),
+])
+def test_tie_blocks_sample_to_multiples_of_a_half(kind, fractions):
+    """Where a tie mask holds, the bilinear sample of every neighbour of that kind (row
+    and column fractions as given) is a multiple of 0.5, computed exactly in integers:
+    so a doubtful bit there is a tie. Small random values make each family common."""
+    from featurevision.features._lbp_span import _tie_masks
+
+    width = 64
+    flat = np.random.default_rng(3).integers(0, 4, 64 * width).astype(np.uint8)
+    mask = _tie_masks(flat, width, {kind})[kind]
+    assert 0.01 < mask.mean() < 0.9
+    pixels = flat.astype(np.int64)
+    blocks = np.stack([pixels[:-width - 1], pixels[1:-width], pixels[width:-1],
+                       pixels[width + 1:]], axis=1)[mask]
+    for fr, fc in fractions:
+        fr, fc = round(fr * 100_000), round(fc * 100_000)
+        weights = np.array([(100_000 - fr) * (100_000 - fc), (100_000 - fr) * fc,
+                            fr * (100_000 - fc), fr * fc], np.int64)
+        assert not (2 * (blocks @ weights) % 10**10).any(), (kind, fr, fc)
 
 
 def _uniform_of(code, n_points):
