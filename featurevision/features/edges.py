@@ -209,8 +209,9 @@ class CannyEdges(BaseImageFeatures):
 
     pixel_form = "gray_u8"
     # Stacks of this many pixels per call: at 28×28 the per-image NumPy calls of the
-    # pooling cost more than the OpenCV kernels, and at 256×256 still a tenth of the
-    # total, while a stack's edge maps and derivatives (5 bytes a pixel) stay in cache.
+    # pooling cost more than the OpenCV kernels, and at 256×256 still about a tenth of
+    # the total, while a stack's edge maps and derivatives (5 bytes a pixel, 5 MB)
+    # stay in the last-level cache.
     pixel_budget = 1 << 20
 
     def __init__(self, sigma=1.0, low=None, high=None, grid=(4, 4), n_orientations=8,
