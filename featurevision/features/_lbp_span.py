@@ -236,7 +236,8 @@ class FlatStack:
                                else "diagonal" if fr == fc
                                else "antidiagonal" if fr + fc == 100_000 else "flat")
         missing = set(kinds.values()) - set(self._tie_masks)
-        self._tie_masks.update(_tie_masks(self.flat, self.width, missing))
+        if missing:
+            self._tie_masks.update(_tie_masks(self.flat, self.width, missing))
         views = {}
         for (row, col), kind in kinds.items():
             offset = math.floor(row) * self.width + math.floor(col)
@@ -289,9 +290,10 @@ def _tie_masks(flat, width, kinds):
     Returns ``{kind: mask}`` for the ``kinds`` asked for; pair sums are shared between
     kinds and computed in int16 (uint8 sums cast on the fly cost three times as much).
     """
-    pixels = flat.astype(np.int16)
-    a, b, c, d = pixels[:-width - 1], pixels[1:-width], pixels[width:-1], pixels[width + 1:]
     masks = {}
+    if kinds - {"flat"}:
+        pixels = flat.astype(np.int16)
+        a, b, c, d = pixels[:-width - 1], pixels[1:-width], pixels[width:-1], pixels[width + 1:]
     if "flat" in kinds:
         same_right = np.equal(flat[:-1], flat[1:])
         masks["flat"] = np.equal(flat[:-width - 1], flat[width:-1])
