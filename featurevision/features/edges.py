@@ -251,12 +251,11 @@ class CannyEdges(BaseImageFeatures):
         theta = np.arctan2(dy.ravel().take(at), dx.ravel().take(at))
         # Rows run down the image, so arctan2(dy, dx) turns clockwise on screen; bins
         # count counter-clockwise, from -theta. Each edge pixel counts in step
-        # floor((pi - theta) n / pi) of 2n around the circle in its cell (theta in
-        # (-pi, pi] for integer derivatives: steps 0 to 2n - 1); one small matrix
-        # product then folds the steps modulo pi (an edge and its reverse share a bin)
-        # and adds each cell's density column. Folding the histogram, not each pixel's
-        # angle, saves passes over the pixels, and 2n steps keep 4x4 cells of 8 bins
-        # in uint8 codes.
+        # floor((pi - theta) n / pi) of 2n around the circle in its cell (theta lies in
+        # (-pi, pi] for integer derivatives, so the steps are 0 to 2n - 1); one small
+        # matrix product then folds the steps modulo pi (an edge and its reverse share
+        # a bin) and adds each cell's density column. Folding the histogram, not each
+        # pixel's angle, saves passes over the pixels.
         theta *= np.float32(-n_bins / np.pi)
         theta += np.float32(n_bins)
         codes = theta.astype(slots.dtype)
