@@ -59,21 +59,22 @@ def test_default_codes_equal_exact_arithmetic(n_points, radius):
     np.testing.assert_array_equal(lbp_codes(image, n_points, radius, "default"), expected)
 
 
-@pytest.mark.parametrize("method", ["default", "uniform"])
-def test_a_sample_just_below_the_centre_clears_its_bit(method):
-    """At 45° (P=8, R=1) the corners' differences -85, +70, -84 give -0.000502: bit 0.
+@pytest.mark.parametrize("method, n_points", [("default", 8), ("uniform", 8), ("uniform", 16)])
+def test_a_sample_just_below_the_centre_clears_its_bit(method, n_points):
+    """At 45° (R=1) the corners' differences -85, +70, -84 give -0.000502: bit 0.
 
     float32 cannot tell that from a tie (it is within 1e-3), so the exact decision must
-    reach the code, in both the packed ("default") and the counted ("uniform") paths.
+    reach the code: in the packed path ("default", and "uniform" up to 8 points through
+    a table) and in the counted one ("uniform" with more points).
     """
     image = np.full((3, 3), 128, np.uint8)
     image[0, 1], image[0, 2], image[1, 2] = 43, 198, 44
-    bits = _real_bits_reference(image, 8, 1)
-    assert not bits[1, 1, 1]
-    expected = (bits * (1 << np.arange(8))[:, None, None]).sum(axis=0)
+    bits = _real_bits_reference(image, n_points, 1)
+    assert not bits[n_points // 8, 1, 1]
+    expected = (bits * (1 << np.arange(n_points))[:, None, None]).sum(axis=0)
     if method == "uniform":
-        expected = np.vectorize(lambda code: _uniform_of(code, 8))(expected)
-    np.testing.assert_array_equal(lbp_codes(image, 8, 1, method), expected)
+        expected = np.vectorize(lambda code: _uniform_of(code, n_points))(expected)
+    np.testing.assert_array_equal(lbp_codes(image, n_points, 1, method), expected)
 
 
 @pytest.mark.parametrize("kind, fractions", [
