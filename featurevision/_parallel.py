@@ -1,4 +1,4 @@
-"""Ordered, chunked mapping of a function over an image batch with joblib."""
+"""The one parallel map: tasks in order or as they finish, and chunked image batches."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from ._images import check_images
 
-__all__ = ["apply_each", "chunk_bounds", "map_images", "run_chunk", "single_threaded_cv2"]
+__all__ = ["apply_each", "chunk_bounds", "map_images", "run_chunk", "run_tasks",
+           "single_threaded_cv2"]
 
 #: Most images per task: bounds memory when a batch of paths is read in a worker.
 MAX_CHUNK = 256
@@ -131,6 +132,47 @@ def run_chunk(func, *args, driver_pid=None):
     return func(*args)
 
 
+def run_tasks(func, tasks, n_jobs=None, ordered=True):
+    """Yield ``func(*task)`` for each task: in the tasks' order, or as they finish.
+
+    Parameters
+    ----------
+    func : callable
+    tasks : iterable of tuples
+        The arguments of each call.
+    n_jobs : int or None
+        None (or one effective job) runs serially in this process, with no joblib at
+        all: under a user's ``joblib.parallel_backend("dask")`` a None would otherwise
+        fan out per task. Other values go to :class:`joblib.Parallel` with
+        ``prefer="threads"``, which an active ``parallel_backend`` context (loky, dask)
+        overrides; OpenCV stays at one thread meanwhile (:func:`single_threaded_cv2`,
+        :func:`run_chunk`).
+    ordered : bool, default=True
+        False yields each result as soon as its task finishes (a caller that records
+        which task it was, such as a resumable extraction, loses no time to a slow one).
+
+    Yields
+    ------
+    object
+        ``func(*task)``.
+
+    Examples
+    --------
+    >>> list(run_tasks(pow, [(2, 3), (3, 2)]))
+    [8, 9]
+    >>> sorted(run_tasks(pow, [(2, 3), (3, 2)], n_jobs=2, ordered=False))
+    [8, 9]
+    """
+    if n_jobs is None or effective_n_jobs(n_jobs) == 1:
+        yield from (func(*task) for task in tasks)
+        return
+    with single_threaded_cv2():
+        parallel = Parallel(n_jobs=n_jobs, prefer="threads",
+                            return_as="generator" if ordered else "generator_unordered")
+        pid = os.getpid()
+        yield from parallel(delayed(run_chunk)(func, *task, driver_pid=pid) for task in tasks)
+
+
 def map_images(func, images, n_jobs=None, progress=False, chunk_size=None, desc=None):
     """Apply ``func`` to contiguous chunks of a batch, yielding results in order.
 
@@ -146,10 +188,7 @@ def map_images(func, images, n_jobs=None, progress=False, chunk_size=None, desc=
     images : array, sequence of arrays or sequence of paths
         The batch (validated with :func:`~featurevision._images.check_images`).
     n_jobs : int or None
-        None runs serially in this process, with no joblib at all: under a user's
-        ``joblib.parallel_backend("dask")`` a None would otherwise fan out per task.
-        Other values go to :class:`joblib.Parallel` with ``prefer="threads"``, which an
-        active ``parallel_backend`` context (loky, dask) overrides.
+        As in :func:`run_tasks`.
     progress : bool
         Show a tqdm progress bar, updated per chunk. Off by default.
     chunk_size : int, optional
@@ -171,24 +210,18 @@ def map_images(func, images, n_jobs=None, progress=False, chunk_size=None, desc=
     """
     batch = check_images(images)
     bounds = chunk_bounds(len(batch), n_jobs, chunk_size)
-    serial = n_jobs is None or effective_n_jobs(n_jobs) == 1
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(batch), desc=desc, unit="img")
+    results = run_tasks(func, ((batch[a:b],) for a, b in bounds), n_jobs)
     try:
-        with contextlib.nullcontext() if serial else single_threaded_cv2():
-            if serial:
-                results = (func(batch[a:b]) for a, b in bounds)
-            else:
-                parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
-                pid = os.getpid()
-                results = parallel(delayed(run_chunk)(func, batch[a:b], driver_pid=pid) for a, b in bounds)
-            for (start, stop), result in zip(bounds, results):
-                if bar is not None:
-                    bar.update(stop - start)
-                yield start, stop, result
+        for (start, stop), result in zip(bounds, results):
+            if bar is not None:
+                bar.update(stop - start)
+            yield start, stop, result
     finally:
+        results.close()
         if bar is not None:
             bar.close()

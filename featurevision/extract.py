@@ -31,11 +31,11 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs, parallel_config
+from joblib import parallel_config
 from sklearn.utils import check_scalar
 
 from ._images import ImageBatch
-from ._parallel import run_chunk, single_threaded_cv2
+from ._parallel import run_tasks
 from ._validation import check_option
 
 __all__ = ["ExtractionResult", "extract_to_disk"]
@@ -205,7 +205,7 @@ def extract_to_disk(extractor, paths, out, chunk_size=256, n_jobs=None, on_error
     jobs = [(worker, k, paths[slice(*bounds[k])], bounds[k][0], n_features, on_error, target, verify)
             for k in pending]
     try:
-        for k, errors, files in _run_chunks(jobs, n_jobs):
+        for k, errors, files in run_tasks(_extract_chunk, jobs, n_jobs, ordered=False):
             start, stop = bounds[k]
             # The task synced its rows before returning: a marker always means a complete chunk.
             _write_json(_marker(out, k), {"start": start, "stop": stop, "errors": errors, "files": files})
@@ -362,17 +362,6 @@ def _pending_chunks(out, paths, bounds, verify):
         # The folder no longer holds a finished extraction until the pending chunks are done.
         (out / ERRORS_FILE).unlink(missing_ok=True)
     return pending
-
-
-def _run_chunks(jobs, n_jobs):
-    """Yield ``(k, errors, files)`` per job as chunks finish (in any order)."""
-    if n_jobs is None or effective_n_jobs(n_jobs) == 1:
-        yield from (_extract_chunk(*job) for job in jobs)
-        return
-    with single_threaded_cv2():
-        parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator_unordered")
-        pid = os.getpid()
-        yield from parallel(delayed(run_chunk)(_extract_chunk, *job, driver_pid=pid) for job in jobs)
 
 
 def _extract_chunk(extractor, k, paths, start, n_features, on_error, target, verify):

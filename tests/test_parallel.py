@@ -1,4 +1,5 @@
-"""map_images and OpenCV's process-wide thread count under concurrent parallel maps."""
+"""run_tasks and map_images: order, and OpenCV's process-wide thread count under
+concurrent parallel maps."""
 
 import threading
 
@@ -6,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from featurevision._parallel import map_images, single_threaded_cv2
+from featurevision._parallel import map_images, run_tasks, single_threaded_cv2
 from featurevision.features import TinyImage
 
 
@@ -67,3 +68,30 @@ def test_nested_single_threaded_blocks(four_cv2_threads):
             assert cv2.getNumThreads() == 1
         assert cv2.getNumThreads() == 1
     assert cv2.getNumThreads() == four_cv2_threads
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_run_tasks_yields_in_order_or_as_tasks_finish(ordered, four_cv2_threads):
+    # The first task waits until the second has finished: in order, the second's result
+    # still comes second; unordered, it comes first.
+    second_done = threading.Event()
+
+    def task(k):
+        if k == 0:
+            assert second_done.wait(10)
+        else:
+            second_done.set()
+        assert cv2.getNumThreads() == 1
+        return k
+
+    results = list(run_tasks(task, [(0,), (1,)], n_jobs=2, ordered=ordered))
+    assert results == ([0, 1] if ordered else [1, 0])
+    assert cv2.getNumThreads() == 4
+
+
+def test_a_map_closed_early_gives_opencv_its_threads_back(four_cv2_threads):
+    chunks = map_images(len, np.zeros((4, 2, 2)), n_jobs=2, chunk_size=1)
+    next(chunks)
+    assert cv2.getNumThreads() == 1
+    chunks.close()
+    assert cv2.getNumThreads() == 4
