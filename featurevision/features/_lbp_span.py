@@ -45,6 +45,13 @@ def _neighbour_offsets(n_points, radius):
     return np.round(-radius * np.sin(angles), 5), np.round(radius * np.cos(angles), 5)
 
 
+def _split(row, col):
+    """``(row, col)`` as its top-left pixel ``(r0, c0)`` and fractions ``(fr, fc)`` in
+    units of ``1e-5`` (the offsets have five decimals, so these are exact integers)."""
+    r0, c0 = math.floor(row), math.floor(col)
+    return r0, c0, round((row - r0) * 100_000), round((col - c0) * 100_000)
+
+
 @functools.lru_cache(maxsize=256)
 def _difference_kernel(row, col):
     """``cv2.filter2D`` kernel giving the bilinear sample at ``(row, col)`` minus the centre.
@@ -150,8 +157,7 @@ def _integer_weights(n_points, radius, width):
     offsets = np.zeros((n_points, 5), np.intp)
     weights = np.zeros((n_points, 5))
     for i, (row, col) in enumerate(zip(*_neighbour_offsets(n_points, radius))):
-        r0, c0 = math.floor(row), math.floor(col)
-        fr, fc = round((row - r0) * 100_000), round((col - c0) * 100_000)
+        r0, c0, fr, fc = _split(row, col)
         top = r0 * width + c0
         weights[i] = [(100_000 - fr) * (100_000 - fc), (100_000 - fr) * fc,
                       fr * (100_000 - fc), fr * fc, -10_000_000_000]
@@ -230,8 +236,7 @@ class FlatStack:
         for row, col in zip(*_neighbour_offsets(n_points, radius)):
             if row == int(row) and col == int(col):
                 continue
-            fr = round((row - math.floor(row)) * 100_000)
-            fc = round((col - math.floor(col)) * 100_000)
+            _, _, fr, fc = _split(row, col)
             kinds[row, col] = ("rows" if fr == 50_000 else "columns" if fc == 50_000
                                else "diagonal" if fr == fc
                                else "antidiagonal" if fr + fc == 100_000 else "flat")

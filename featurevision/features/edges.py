@@ -171,8 +171,9 @@ class CannyEdges(BaseImageFeatures):
     bins sum to the cell's density); the last column is the edge density of the whole
     image. Directions turn counter-clockwise as the image is shown (rows down), from
     the column axis: bin 0 starts at a gradient pointing right, which a vertical edge
-    has, and bin ``k`` covers ``[180° k / n, 180° (k + 1) / n)``. Densities make rows comparable across image sizes. An image with no edges
-    (blank, smooth, or smaller than the grid in some cells) gives zeros there.
+    has, and bin ``k`` covers ``[180° k / n, 180° (k + 1) / n)``. Densities make rows
+    comparable across image sizes. An image with no edges (blank, smooth, or smaller
+    than the grid in some cells) gives zeros there.
 
     Parameters
     ----------
@@ -268,18 +269,19 @@ class CannyEdges(BaseImageFeatures):
         return rows
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=8)
 def _pooling_tables(shape, grid, n_bins, n_images):
     """What pooling an ``(n_images,) + shape`` stack needs, computed once per shape.
 
     ``slots``: each pixel's first step code ``(image * cells + cell) * 2n``, flat, in the
-    smallest unsigned type holding the stack's codes; ``fold``: the ``(2n, n + 1)`` 0/1
+    smallest unsigned type holding the stack's codes (a stack of 1,337 digits, the most
+    one call takes, holds 1M pixels: 4 MB as uint32); ``fold``: the ``(2n, n + 1)`` 0/1
     matrix from step ``k`` of the circle to the density and bin ``k mod n``; and the
     cells' ``1 / pixels`` as a ``(cells, 1)`` column (1 for an empty cell).
     """
     n_cells, n_steps = grid[0] * grid[1], 2 * n_bins
     total = n_images * n_cells * n_steps
-    dtype = np.uint8 if total <= 1 << 8 else np.uint16 if total <= 1 << 16 else np.intp
+    dtype = np.uint8 if total <= 1 << 8 else np.uint16 if total <= 1 << 16 else np.uint32
     cells = np.arange(n_images)[:, None] * n_cells + cell_map(shape, grid)[None]
     slots = (cells * n_steps).astype(dtype).ravel()
     steps = np.arange(n_steps)
