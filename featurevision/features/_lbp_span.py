@@ -275,8 +275,9 @@ class FlatStack:
             np.less(shifted.view(np.uint32), doubt_limit, out=doubtful)
             np.greater(doubtful, ties[row, col], out=doubtful)
             # Counting first skips the search on the many planes with nothing in doubt.
-            if cv2.countNonZero(doubtful.view(np.uint8)):
-                at = flat_nonzero(doubtful)
+            n_doubtful = cv2.countNonZero(doubtful.view(np.uint8))
+            if n_doubtful:
+                at = flat_nonzero(doubtful, n_doubtful)
                 samples = self.flat[(at + self.start)[:, None] + offsets[i]]
                 bits[at] = samples @ weights[i] >= 0
             yield bits

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .._grid import cell_areas, cell_feature_names, cell_map, count_values
+from .._grid import cell_areas, cell_feature_names, cell_map, count_values, flat_nonzero
 from .._validation import check_grid
 from ._base import BaseImageFeatures, image_in_form
 
@@ -246,9 +246,7 @@ class CannyEdges(BaseImageFeatures):
         slots, fold, reciprocal_areas = _pooling_tables(
             edges.shape[1:], check_grid(self.grid), n_bins, n_images)
         n_cells = len(reciprocal_areas)
-        # np.flatnonzero, not cv2.findNonZero: on edge maps straight from cv2.Canny it
-        # measured faster (about 49 against 57 us for a 256x256 photograph).
-        at = np.flatnonzero(edges)
+        at = flat_nonzero(edges)
         theta = np.arctan2(dy.ravel().take(at), dx.ravel().take(at))
         # Rows run down the image, so arctan2(dy, dx) turns clockwise on screen; bins
         # count counter-clockwise, from -theta. Each edge pixel counts in step
